@@ -1,0 +1,163 @@
+package dev.jvirtio.core.virtqueue;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+
+/**
+ * One available buffer as the device sees it after walking and validating its descriptors: the
+ * device-readable segments followed by the device-writable segments (2.7.4), each a slice of guest
+ * memory that was bounds-checked when the chain was popped.
+ *
+ * <p>Chains are owned by their {@link DeviceQueue} and reused: a chain is valid from the pop that
+ * returned it until it is pushed to the used ring. Not thread-safe; hand a chain to one thread at a
+ * time.
+ */
+public final class DescriptorChain {
+
+    private static final MemorySegment[] NONE = new MemorySegment[0];
+
+    private int head = -1;
+    private MemorySegment[] segments = NONE;
+    private int count;
+    private int readableCount;
+    private long readableLength;
+    private long writableLength;
+    private int descriptorCount;
+
+    DescriptorChain() {
+    }
+
+    void reset(int newHead) {
+        Arrays.fill(segments, 0, count, null);
+        head = newHead;
+        count = 0;
+        readableCount = 0;
+        readableLength = 0;
+        writableLength = 0;
+        descriptorCount = 0;
+    }
+
+    void add(MemorySegment segment, boolean writable) {
+        if (count == segments.length) {
+            segments = Arrays.copyOf(segments, Math.max(4, count * 2));
+        }
+        segments[count++] = segment;
+        if (writable) {
+            writableLength += segment.byteSize();
+        } else {
+            readableCount++;
+            readableLength += segment.byteSize();
+        }
+    }
+
+    void countDescriptor() {
+        descriptorCount++;
+    }
+
+    /** Index of the head descriptor: the id the used element carries. */
+    public int head() {
+        return head;
+    }
+
+    /** Number of descriptors walked, indirect table descriptors included. */
+    public int descriptorCount() {
+        return descriptorCount;
+    }
+
+    public int readableCount() {
+        return readableCount;
+    }
+
+    public int writableCount() {
+        return count - readableCount;
+    }
+
+    /** Total bytes in the device-readable segments. */
+    public long readableLength() {
+        return readableLength;
+    }
+
+    /** Total bytes in the device-writable segments. */
+    public long writableLength() {
+        return writableLength;
+    }
+
+    /** The i-th device-readable segment, {@code 0 <= i < readableCount()}. */
+    public MemorySegment readable(int i) {
+        return segments[checkIndex(i, readableCount)];
+    }
+
+    /** The i-th device-writable segment, {@code 0 <= i < writableCount()}. */
+    public MemorySegment writable(int i) {
+        return segments[readableCount + checkIndex(i, count - readableCount)];
+    }
+
+    private static int checkIndex(int i, int limit) {
+        if (i < 0 || i >= limit) {
+            throw new IndexOutOfBoundsException("segment index=" + i + " count=" + limit);
+        }
+        return i;
+    }
+
+    /**
+     * Copies bytes of the readable stream, starting at {@code streamOffset}, into {@code dst}.
+     *
+     * @return the number of bytes copied: less than {@code dst.byteSize()} if the stream ends first
+     */
+    public long readFrom(long streamOffset, MemorySegment dst) {
+        return copy(0, readableCount, streamOffset, dst, true);
+    }
+
+    /**
+     * Copies {@code src} into the writable stream at {@code streamOffset}.
+     *
+     * @return the number of bytes copied: less than {@code src.byteSize()} if the stream ends first
+     */
+    public long writeTo(long streamOffset, MemorySegment src) {
+        return copy(readableCount, count, streamOffset, src, false);
+    }
+
+    private long copy(int from, int to, long streamOffset, MemorySegment buffer, boolean intoBuffer) {
+        long done = 0;
+        long want = buffer.byteSize();
+        long skip = streamOffset;
+        for (int i = from; i < to && done < want; i++) {
+            MemorySegment s = segments[i];
+            long size = s.byteSize();
+            if (skip >= size) {
+                skip -= size;
+                continue;
+            }
+            long n = Math.min(size - skip, want - done);
+            if (intoBuffer) {
+                MemorySegment.copy(s, skip, buffer, done, n);
+            } else {
+                MemorySegment.copy(buffer, done, s, skip, n);
+            }
+            done += n;
+            skip = 0;
+        }
+        return done;
+    }
+
+    /** Writes one byte at {@code streamOffset} of the writable stream; false if the stream is shorter. */
+    public boolean writeByte(long streamOffset, byte value) {
+        long skip = streamOffset;
+        for (int i = readableCount; i < count; i++) {
+            MemorySegment s = segments[i];
+            if (skip < s.byteSize()) {
+                s.set(ValueLayout.JAVA_BYTE, skip, value);
+                return true;
+            }
+            skip -= s.byteSize();
+        }
+        return false;
+    }
+
+    @Override
+    public String toString() {
+        return "DescriptorChain[head=" + head + ", readable=" + readableCount + "/" + readableLength
+                + "B, writable=" + (count - readableCount) + "/" + writableLength + "B]";
+    }
+}
