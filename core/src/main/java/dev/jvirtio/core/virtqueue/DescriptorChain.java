@@ -141,6 +141,58 @@ public final class DescriptorChain {
         return done;
     }
 
+    /**
+     * Slices of the readable stream covering {@code [offset, offset + length)}, in order: the
+     * scatter-gather list for a device that hands guest buffers straight to I/O.
+     *
+     * @throws IndexOutOfBoundsException if the range exceeds the readable stream
+     */
+    public MemorySegment[] readableRange(long offset, long length) {
+        return range(0, readableCount, readableLength, offset, length);
+    }
+
+    /** Slices of the writable stream covering {@code [offset, offset + length)}, in order. */
+    public MemorySegment[] writableRange(long offset, long length) {
+        return range(readableCount, count, writableLength, offset, length);
+    }
+
+    private MemorySegment[] range(int from, int to, long streamLength, long offset, long length) {
+        if (offset < 0 || length < 0 || offset > streamLength - length) {
+            throw new IndexOutOfBoundsException("range offset=" + offset + " length=" + length
+                    + " exceeds stream of " + streamLength + " bytes");
+        }
+        int first = from;
+        long skip = offset;
+        while (first < to && skip >= segments[first].byteSize() && segments[first].byteSize() > 0) {
+            skip -= segments[first].byteSize();
+            first++;
+        }
+        int n = 0;
+        long left = length;
+        long s = skip;
+        for (int i = first; i < to && left > 0; i++) {
+            long take = Math.min(segments[i].byteSize() - s, left);
+            if (take > 0) {
+                n++;
+                left -= take;
+            }
+            s = 0;
+        }
+        MemorySegment[] out = new MemorySegment[n];
+        left = length;
+        s = skip;
+        int k = 0;
+        for (int i = first; i < to && left > 0; i++) {
+            long take = Math.min(segments[i].byteSize() - s, left);
+            if (take > 0) {
+                out[k++] = segments[i].asSlice(s, take);
+                left -= take;
+            }
+            s = 0;
+        }
+        return out;
+    }
+
     /** Writes one byte at {@code streamOffset} of the writable stream; false if the stream is shorter. */
     public boolean writeByte(long streamOffset, byte value) {
         long skip = streamOffset;

@@ -265,6 +265,11 @@ public final class DeviceQueue {
         if (len == 0 || len % DESC_SIZE != 0 || len / DESC_SIZE > MAX_INDIRECT_DESCRIPTORS) {
             throw new VirtqueueException(VirtqueueError.INDIRECT_BAD_LENGTH, "head=" + head + " indirect len=" + len);
         }
+        // 2.7.5.3.1: a driver MUST NOT create a descriptor chain longer than the Queue Size.
+        if (len / DESC_SIZE > size) {
+            throw new VirtqueueException(VirtqueueError.INDIRECT_BAD_LENGTH,
+                    "head=" + head + " indirect table of " + len / DESC_SIZE + " descriptors exceeds queue size=" + size);
+        }
         return translate(head, addr, len);
     }
 

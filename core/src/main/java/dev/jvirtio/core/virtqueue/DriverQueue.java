@@ -152,7 +152,8 @@ public final class DriverQueue {
         if (n <= 0 || n > addresses.length || n > lengths.length) {
             throw new IllegalArgumentException("chain of " + n + " buffers, arrays hold " + addresses.length);
         }
-        boolean useIndirect = preferIndirect && indirectEnabled && n <= maxIndirect && n > 1;
+        // 2.7.5.3.1: no chain, indirect ones included, is longer than the queue size.
+        boolean useIndirect = preferIndirect && indirectEnabled && n <= maxIndirect && n <= size && n > 1;
         int needed = useIndirect ? 1 : n;
         if (needed > freeCount) {
             return -1;

@@ -24,7 +24,7 @@ public enum VirtqueueError {
     INDIRECT_WITH_NEXT,
     /** INDIRECT used though VIRTIO_F_INDIRECT_DESC was not negotiated (2.7.5.3.1). */
     INDIRECT_NOT_NEGOTIATED,
-    /** An indirect table whose length is zero or not a multiple of 16 (2.7.5.3.1). */
+    /** An indirect table whose length is zero, not a multiple of 16, or more descriptors than the queue size (2.7.5.3.1). */
     INDIRECT_BAD_LENGTH,
     /** A buffer or indirect table outside guest memory or wrapping the address space. */
     BUFFER_OUTSIDE_MEMORY,

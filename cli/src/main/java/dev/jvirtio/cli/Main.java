@@ -1,0 +1,40 @@
+package dev.jvirtio.cli;
+
+import dev.jvirtio.cli.serve.ServeCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code jvirtio} command. Exit codes: 0 success, 1 findings or failed checks or a clear
+ * runtime error, 2 usage errors.
+ */
+@Command(name = "jvirtio", mixinStandardHelpOptions = true, versionProvider = Version.class,
+        description = "virtio back-ends for KVM guests over vhost-user, a front-end to drive and measure them, "
+                + "and a tuner that audits KVM hosts and guests.",
+        subcommands = {ServeCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the command line and returns its exit code (for tests and for {@link #main}). */
+    public static int run(String... args) {
+        return commandLine().execute(args);
+    }
+
+    /** The configured command line: clear one-line errors for what users can meet. */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler(new UserErrorHandler());
+        return cl;
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+}
