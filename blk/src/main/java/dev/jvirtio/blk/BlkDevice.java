@@ -25,6 +25,14 @@ public final class BlkDevice implements VirtioDevice {
     public static final int DEVICE_ID = 2;
     /** Largest segment the driver may use (SIZE_MAX), 1 MiB. */
     public static final int SIZE_MAX_BYTES = 1 << 20;
+    /**
+     * Data segments per request (SEG_MAX). The driver adds the header and the status descriptor, so
+     * a chain holds SEG_MAX + 2 descriptors, and VIRTIO 1.2, 2.7.5.3.1 forbids chains longer than the
+     * queue size. The config is read before the front-end picks its queue size, so this assumes
+     * QEMU's default queue size of 128 (or the device's own limit, if smaller).
+     */
+    public static final int DEFAULT_RING_FOR_SEG_MAX = 128;
+
     /** Most sectors of one discard or write-zeroes segment. */
     public static final int MAX_DISCARD_SECTORS = 1 << 22;
     /** Most segments of one discard or write-zeroes request. */
@@ -122,7 +130,7 @@ public final class BlkDevice implements VirtioDevice {
         return BlkConfig.encode(new BlkConfig.Values(
                 storage.sizeBytes() >>> BlkRequestType.SECTOR_SHIFT,
                 SIZE_MAX_BYTES,
-                options.queueSize() - 2,
+                Math.min(options.queueSize(), DEFAULT_RING_FOR_SEG_MAX) - 2,
                 blk,
                 Integer.numberOfTrailingZeros(physical / blk),
                 1,

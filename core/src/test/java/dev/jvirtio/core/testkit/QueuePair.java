@@ -101,6 +101,11 @@ public final class QueuePair implements AutoCloseable {
         return DATA_BASE + start;
     }
 
+    /** Bytes of buffer space not yet allocated. */
+    public long remaining() {
+        return dataBytes - dataUsed;
+    }
+
     /** Forgets every allocation: call only when no chain is in flight. */
     public void resetData() {
         dataUsed = 0;

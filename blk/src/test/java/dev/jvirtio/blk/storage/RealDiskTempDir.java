@@ -1,0 +1,20 @@
+package dev.jvirtio.blk.storage;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.extension.AnnotatedElementContext;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.io.TempDirFactory;
+
+/**
+ * Temporary directories under /var/tmp, which lives on the real disk, rather than under /tmp,
+ * which may be a tmpfs without O_DIRECT.
+ */
+public final class RealDiskTempDir implements TempDirFactory {
+
+    @Override
+    public Path createTempDirectory(AnnotatedElementContext element, ExtensionContext extension) throws IOException {
+        return Files.createTempDirectory(Path.of("/var/tmp"), "jvirtio-blk-test-");
+    }
+}
