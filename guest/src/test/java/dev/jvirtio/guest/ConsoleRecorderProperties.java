@@ -179,7 +179,7 @@ class ConsoleRecorderProperties {
     private static void feed(ConsoleRecorder recorder, byte[] stream, int chunk) {
         for (int offset = 0; offset < stream.length; offset += chunk) {
             byte[] piece = Arrays.copyOfRange(stream, offset, Math.min(stream.length, offset + chunk));
-            // A fresh array each time, as a reader's buffer would be reused: the recorder copies.
+            // Overwritten after each call, as a reader reuses its buffer: the recorder must copy.
             recorder.accept(piece, 0, piece.length);
             Arrays.fill(piece, (byte) '#');
         }

@@ -136,7 +136,7 @@ class GuestMachineTest {
         GuestMachine machine = GuestMachine.builder(kernel, initramfs).vhostUserBlk(socket, 1)
                 .appendKernelArguments("a='b c'").commandPrefix(List.of("ip", "netns", "exec", "ns 1")).build();
 
-        Process shell = new ProcessBuilder("sh", "-c", "printf '%s\\n' " + machine.shellCommand().replaceFirst("^", ""))
+        Process shell = new ProcessBuilder("sh", "-c", "printf '%s\\n' " + machine.shellCommand())
                 .redirectErrorStream(true).start();
         String printed = new String(shell.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(shell.waitFor(30, TimeUnit.SECONDS)).isTrue();

@@ -266,6 +266,32 @@ class RawStorageTest {
     }
 
     @Test
+    void anImageTheUserMayNotWriteIsOneSentenceSayingSo() throws Exception {
+        // An immutable file refuses writers even to root, who may otherwise open anything.
+        try {
+            Commands.run("chattr", "+i", image.toString());
+        } catch (java.io.IOException e) {
+            String why = "cannot make " + image + " immutable with chattr (e2fsprogs): " + e.getMessage();
+            if (System.getenv("CI") != null) {
+                throw new AssertionError(why, e);
+            }
+            System.err.println("SKIPPED: " + why);
+            org.junit.jupiter.api.Assumptions.abort(why);
+        }
+        try {
+            assertThatThrownBy(() -> RawStorage.open(image, CacheMode.WRITEBACK, false))
+                    .isInstanceOf(StorageException.class)
+                    .hasMessage("permission denied opening disk " + image
+                            + " for writing; check its permissions or open it read-only");
+            try (RawStorage readOnly = RawStorage.open(image, CacheMode.WRITEBACK, true)) {
+                assertThat(readOnly.sizeBytes()).isEqualTo(IMAGE_SIZE);
+            }
+        } finally {
+            Commands.run("chattr", "-i", image.toString());
+        }
+    }
+
+    @Test
     void aDirectoryIsNotADisk() {
         assertThatThrownBy(() -> RawStorage.open(dir, CacheMode.WRITEBACK, true))
                 .isInstanceOf(StorageException.class)

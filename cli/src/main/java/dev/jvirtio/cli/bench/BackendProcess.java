@@ -174,6 +174,11 @@ final class BackendProcess implements AutoCloseable {
         return socket;
     }
 
+    /** Whether the process is still running. */
+    boolean alive() {
+        return process.isAlive();
+    }
+
     long pid() {
         return process.pid();
     }

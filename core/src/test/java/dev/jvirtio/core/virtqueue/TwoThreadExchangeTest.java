@@ -89,6 +89,18 @@ class TwoThreadExchangeTest {
         }
     }
 
+    /**
+     * Busy-polls, and gives the core away after a while: on a machine with fewer free cores than
+     * spinning threads the other side needs it to make progress.
+     */
+    private static void idle(int spins) {
+        if (spins < 64) {
+            Thread.onSpinWait();
+        } else {
+            Thread.yield();
+        }
+    }
+
     private interface Body {
         void run() throws Exception;
     }
@@ -124,11 +136,11 @@ class TwoThreadExchangeTest {
             if (queue.isBroken()) {
                 throw new AssertionError("device queue broke", queue.failure());
             }
-            while (served < chains && !kick.getAndSet(false)) {
+            for (int spins = 0; served < chains && !kick.getAndSet(false); spins++) {
                 if (stop.get()) {
                     return;
                 }
-                Thread.onSpinWait();
+                idle(spins);
             }
         }
     }
@@ -209,11 +221,11 @@ class TwoThreadExchangeTest {
                     driver.disableInterrupts();
                     continue;
                 }
-                while (!interrupt.getAndSet(false)) {
+                for (int spins = 0; !interrupt.getAndSet(false); spins++) {
                     if (stop.get()) {
                         return;
                     }
-                    Thread.onSpinWait();
+                    idle(spins);
                 }
                 driver.disableInterrupts();
             }

@@ -93,7 +93,9 @@ public final class QemuSyntaxRule extends GuestRule {
                 QemuOptions o = name.equals("-drive") ? QemuOptions.parse(value, null)
                         : QemuOptions.parse("file=" + value.replace(",", ",,"), null);
                 String file = o.get("file");
-                String format = o.find("format").orElse("raw");
+                // Without format= QEMU probed the image; guess from the name and say so.
+                String format = o.find("format").orElse(file.endsWith(".qcow2") ? "qcow2" : "raw");
+                String check = o.has("format") ? "" : " (check the format: qemu-img info " + file + ")";
                 String bus = o.find("if").orElse("ide");
                 String device = bus.equals("virtio") ? "virtio-blk-pci" : bus.equals("scsi") ? "scsi-hd" : "ide-hd";
                 String cache = o.get("cache");
@@ -102,7 +104,7 @@ public final class QemuSyntaxRule extends GuestRule {
                 return "-blockdev driver=" + format + ",node-name=" + id + ",file.driver=file,file.filename="
                         + file.replace(",", ",,") + (direct ? ",file.cache.direct=on,file.aio=" + aio : "")
                         + " -device " + device + ",drive=" + id
-                        + (device.equals("virtio-blk-pci") ? "" : " (virtio-blk-pci for performance)");
+                        + (device.equals("virtio-blk-pci") ? "" : " (virtio-blk-pci for performance)") + check;
             }
         }
     }

@@ -80,9 +80,12 @@ public final class CpuCfsRule implements Rule {
             for (VmCgroup group : host.vmCgroups()) {
                 int vcpus = vcpusOf(group, context);
                 List<String> parts = new ArrayList<>();
-                judge(group.cpu(), Math.max(1, vcpus), parts, fixes);
+                judge(group.cpu(), Math.max(1, vcpus), true, parts, fixes);
                 for (CgroupCpu thread : group.threads()) {
-                    judge(thread, 1, parts, fixes);
+                    judge(thread, 1, false, parts, fixes);
+                }
+                if (parts.size() > 1 && parts.getFirst().equals("no limit")) {
+                    parts.removeFirst();
                 }
                 evidence.add(group.guestName() + " (v" + group.cpu().version() + (vcpus > 0 ? ", " + vcpus
                         + " vCPUs" : "") + "): " + String.join("; ", parts));
@@ -116,24 +119,35 @@ public final class CpuCfsRule implements Rule {
         return findings;
     }
 
-    /** Describes one cgroup's limit into {@code parts} and adds a fix when it stalls too long. */
-    private static void judge(CgroupCpu group, int threads, List<String> parts, List<String> fixes) {
-        String label = group.name().matches("vcpu\\d+|emulator|iothread\\d+") ? group.name() + " " : "";
+    /**
+     * Describes one cgroup's limit into {@code parts} (groups without a limit only when
+     * {@code always}) and adds a fix when it stalls too long.
+     */
+    private static void judge(CgroupCpu group, int threads, boolean always, List<String> parts, List<String> fixes) {
+        boolean child = group.name().matches("vcpu\\d+|emulator|iothread\\d+");
+        String label = child ? group.name() + " " : "";
+        long defaultWeight = group.version() == 2 ? 100 : 1024;
+        String weight = group.weight().isPresent() && group.weight().getAsLong() != defaultWeight
+                ? " (" + (group.version() == 2 ? "cpu.weight " : "cpu.shares ") + group.weight().getAsLong() + ")" : "";
         if (!group.limited()) {
-            parts.add(label + group.describe() + " (no limit)");
+            if (always || !weight.isEmpty()) {
+                parts.add(label + "no limit" + weight);
+            }
             return;
         }
         long period = group.periodMicros().getAsLong();
         long quota = group.quotaMicros().getAsLong();
         long stall = period - Math.min(period, quota / threads);
-        parts.add(label + group.describe() + " = " + Units.decimal(group.cpus()) + " CPU"
-                + (threads > 1 ? " for " + threads + " vCPUs" : "") + ", stalls up to " + stall / 1000 + " ms");
+        String setting = group.version() == 2 ? "cpu.max " + quota + " " + period
+                : "cfs_quota_us " + quota + "/cfs_period_us " + period;
+        parts.add(label + setting + " = " + Units.decimal(group.cpus()) + " CPU"
+                + (threads > 1 ? " for " + threads + " vCPUs" : "") + ", stalls up to " + stall / 1000 + " ms" + weight);
         if (stall > MAX_STALL_MICROS) {
             long shortQuota = Math.max(1000, quota * SHORT_PERIOD_MICROS / period);
             fixes.add(group.version() == 2
-                    ? "echo '" + shortQuota + " " + SHORT_PERIOD_MICROS + "' > " + group.path() + "/cpu.max"
-                    : "echo " + SHORT_PERIOD_MICROS + " > " + group.path() + "/cpu.cfs_period_us; echo " + shortQuota
-                    + " > " + group.path() + "/cpu.cfs_quota_us");
+                    ? "echo '" + shortQuota + " " + SHORT_PERIOD_MICROS + "' > " + Shell.quote(group.path() + "/cpu.max")
+                    : "echo " + SHORT_PERIOD_MICROS + " > " + Shell.quote(group.path() + "/cpu.cfs_period_us")
+                    + "; echo " + shortQuota + " > " + Shell.quote(group.path() + "/cpu.cfs_quota_us"));
         }
     }
 

@@ -88,18 +88,26 @@ public final class CpuPinRule implements Rule {
         }
         List<Finding> findings = new ArrayList<>();
         for (Guest guest : context.guests()) {
-            findings.add(judge(guest, placements.get(guest.name()), host, llcs, ownerOfCpu, expected));
+            CpuSet taken = CpuSet.empty();
+            for (GuestPlacement other : placements.values()) {
+                if (!other.guest().equals(guest.name())) {
+                    for (int cpu : other.cpus().toArray()) {
+                        taken = taken.union(host.cpu().siblingsOf(cpu));
+                    }
+                }
+            }
+            findings.add(judge(guest, placements.get(guest.name()), host, llcs, ownerOfCpu, taken, expected));
         }
         return findings;
     }
 
     private Finding judge(Guest guest, GuestPlacement placement, HostFacts host, List<CacheGroup> llcs,
-                          Map<Integer, String> ownerOfCpu, String expected) {
+                          Map<Integer, String> ownerOfCpu, CpuSet taken, String expected) {
         String topology = host.nodeCount() + " NUMA node" + (host.nodeCount() == 1 ? "" : "s") + " and "
                 + llcs.size() + " last-level cache group" + (llcs.size() == 1 ? "" : "s");
         if (!placement.pinned()) {
             return INFO.fail(guest.name(), "no vCPU of the " + guest.vcpus() + " is pinned (" + placement.origin()
-                    + "): they float over " + topology, expected, REASON, suggestPins(guest, host, llcs));
+                    + "): they float over " + topology, expected, REASON, suggestPins(guest, host, llcs, taken));
         }
         List<String> problems = new ArrayList<>(placement.notes());
         if (placement.unpinned() > 0) {
@@ -137,7 +145,7 @@ public final class CpuPinRule implements Rule {
                     + guest.emulatorPin()), expected, REASON);
         }
         return INFO.fail(guest.name(), "pinned (" + placement.origin() + "): " + pins + ". " + String.join("; ", problems),
-                expected, REASON, suggestPins(guest, host, llcs));
+                expected, REASON, suggestPins(guest, host, llcs, taken));
     }
 
     private static String describe(GuestPlacement placement) {
@@ -148,24 +156,50 @@ public final class CpuPinRule implements Rule {
     }
 
     /**
-     * A placement that satisfies the rule: the guest's vCPUs on the first last-level cache group (or
-     * NUMA node) large enough for them, one CPU each where possible, emulator on the same group.
+     * A placement that satisfies the rule: the first last-level cache group (else NUMA node) with
+     * enough CPUs that no other guest is pinned to (nor to their SMT siblings), one core per vCPU
+     * before second threads; the emulator on the rest of that group.
      */
-    private static String suggestPins(Guest guest, HostFacts host, List<CacheGroup> llcs) {
-        CpuSet group = llcs.stream().map(CacheGroup::cpus).filter(s -> s.size() >= guest.vcpus()).findFirst()
-                .orElseGet(() -> host.nodes().stream().map(NumaNode::cpus).filter(s -> s.size() >= guest.vcpus())
-                        .findFirst().orElse(host.cpu().online()));
-        int[] cpus = group.toArray();
+    private static String suggestPins(Guest guest, HostFacts host, List<CacheGroup> llcs, CpuSet taken) {
+        List<CpuSet> groups = new ArrayList<>(llcs.stream().map(CacheGroup::cpus).toList());
+        host.nodes().forEach(n -> groups.add(n.cpus()));
+        groups.add(host.cpu().online());
+        int[] chosen = null;
+        CpuSet group = host.cpu().online();
+        for (CpuSet candidate : groups) {
+            int[] free = coresFirst(candidate, taken, host);
+            if (free.length >= guest.vcpus()) {
+                chosen = free;
+                group = candidate;
+                break;
+            }
+        }
         StringBuilder xml = new StringBuilder("<cputune>\n");
         StringBuilder virsh = new StringBuilder();
         for (int vcpu = 0; vcpu < Math.min(guest.vcpus(), CpuSet.MAX_CPU); vcpu++) {
-            String set = cpus.length >= guest.vcpus() ? Integer.toString(cpus[vcpu]) : group.toString();
+            String set = chosen != null ? Integer.toString(chosen[vcpu]) : group.toString();
             xml.append("  <vcpupin vcpu='").append(vcpu).append("' cpuset='").append(set).append("'/>\n");
-            virsh.append("virsh vcpupin ").append(guest.name()).append(' ').append(vcpu).append(' ').append(set)
-                    .append('\n');
+            virsh.append("virsh vcpupin ").append(Shell.quote(guest.name())).append(' ').append(vcpu).append(' ')
+                    .append(set).append('\n');
         }
         xml.append("  <emulatorpin cpuset='").append(group).append("'/>\n</cputune>");
-        virsh.append("virsh emulatorpin ").append(guest.name()).append(' ').append(group);
+        virsh.append("virsh emulatorpin ").append(Shell.quote(guest.name())).append(' ').append(group);
         return xml + "\n" + virsh;
+    }
+
+    /** The CPUs of {@code group} not in {@code taken}: the first thread of each core, then the others. */
+    private static int[] coresFirst(CpuSet group, CpuSet taken, HostFacts host) {
+        List<Integer> first = new ArrayList<>();
+        List<Integer> second = new ArrayList<>();
+        for (int cpu : group.toArray()) {
+            if (taken.contains(cpu)) {
+                continue;
+            }
+            int lowestSibling = host.cpu().siblingsOf(cpu).toArray()[0];
+            (lowestSibling == cpu || taken.contains(lowestSibling) && first.stream()
+                    .noneMatch(c -> host.cpu().siblingsOf(c).contains(cpu)) ? first : second).add(cpu);
+        }
+        first.addAll(second);
+        return first.stream().mapToInt(Integer::intValue).toArray();
     }
 }

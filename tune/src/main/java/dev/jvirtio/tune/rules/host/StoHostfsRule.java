@@ -70,7 +70,7 @@ public final class StoHostfsRule implements Rule {
                 .filter(o -> o.contains("barrier")).toList()) + ")").toList());
         String fix = String.join("\n", unsafe.stream().map(m -> "mount -o remount,"
                 + (m.fsType().equals("ext4") || m.fsType().equals("ext3") ? "barrier=1" : "barrier") + " "
-                + m.mountPoint() + "   # and drop the option from /etc/fstab").toList());
+                + Shell.quote(m.mountPoint()) + "   # and drop the option from /etc/fstab").toList());
         return List.of(INFO.fail(AuditContext.HOST, found, expected, REASON, fix));
     }
 }

@@ -126,6 +126,8 @@ class GuestRulesTest {
             assertThat(rewritten.disks()).extracting(d -> d.path()).containsExactlyElementsOf(
                     legacy.disks().stream().map(d -> d.path()).toList());
             assertThat(rewritten.disks().get(0).bus()).isEqualTo("virtio");
+            assertThat(rewritten.disks().get(0).format()).as("guessed from img.qcow2").isEqualTo("qcow2");
+            assertThat(f.fix()).contains("check the format: qemu-img info img.qcow2");
             assertThat(rewritten.nics()).singleElement().satisfies(n -> {
                 assertThat(n.model()).isEqualTo("virtio");
                 assertThat(n.vhost()).isTrue();

@@ -1,0 +1,62 @@
+package dev.jvirtio.cli.bench;
+
+import dev.jvirtio.blk.driver.BlkDriver;
+import dev.jvirtio.blk.driver.BlkDriverOptions;
+import dev.jvirtio.blk.driver.BlkIoException;
+import dev.jvirtio.linux.LinuxException;
+import dev.jvirtio.vhost.frontend.VhostUserDevice;
+import dev.jvirtio.vhost.protocol.VhostUserException;
+import java.nio.file.Path;
+
+/** A virtio-blk driver connected to a vhost-user-blk back-end's socket. */
+final class BlkClient implements AutoCloseable {
+
+    private final VhostUserDevice device;
+    private final BlkDriver driver;
+
+    private BlkClient(VhostUserDevice device, BlkDriver driver) {
+        this.device = device;
+        this.driver = driver;
+    }
+
+    /**
+     * Connects to {@code socket}, starts {@code queues} queues of {@code queueSize} entries and
+     * prepares the driver.
+     *
+     * @throws BenchException with one sentence if the back-end cannot be reached or driven
+     */
+    static BlkClient connect(Path socket, int queues, int queueSize, BlkDriverOptions options) throws BenchException {
+        VhostUserDevice device;
+        try {
+            device = VhostUserDevice.start(socket, new VhostUserDevice.Setup(BlkDriver.features(true), queues, queueSize,
+                    BlkDriver.MAX_INDIRECT, BlkDriver.CONFIG_SIZE, BlkDriver.bufferBytes(queues, options)));
+        } catch (VhostUserException | LinuxException e) {
+            throw new BenchException(e.getMessage(), e);
+        }
+        try {
+            return new BlkClient(device, BlkDriver.open(new VhostUserQueueTransport(device), options));
+        } catch (BlkIoException e) {
+            device.close();
+            throw new BenchException(e.getMessage(), e);
+        }
+    }
+
+    BlkDriver driver() {
+        return driver;
+    }
+
+    VhostUserDevice device() {
+        return device;
+    }
+
+    /** Stops the queues (best effort) and disconnects. */
+    @Override
+    public void close() {
+        try {
+            device.stop();
+        } catch (VhostUserException ignored) {
+            // disconnecting stops the queues as well
+        }
+        device.close();
+    }
+}

@@ -1,0 +1,113 @@
+package dev.jvirtio.cli.serve;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.jvirtio.cli.Main;
+import dev.jvirtio.linux.UnixSocket;
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code jvirtio serve blk} as a user meets it: clear errors, the attach snippets, a clean stop. */
+@Timeout(60)
+class ServeBlkCommandTest {
+
+    @TempDir
+    Path dir;
+
+    private record Outcome(int exitCode, String out, String err) {
+    }
+
+    private static Outcome run(String... args) {
+        CommandLine cl = Main.commandLine();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        cl.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
+        cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
+        int code = cl.execute(args);
+        return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void missingImageIsOneClearLine() {
+        Path missing = dir.resolve("nope.raw");
+        Outcome o = run("serve", "blk", "--socket", dir.resolve("s.sock").toString(), "--image", missing.toString());
+        assertThat(o.exitCode()).isEqualTo(1);
+        assertThat(o.err().strip()).startsWith("jvirtio: ").contains(missing.toString()).doesNotContain("\tat ");
+        assertThat(o.err().strip().lines()).hasSize(1);
+        assertThat(dir.resolve("s.sock")).doesNotExist();
+    }
+
+    @Test
+    void socketInUseIsOneClearLine() throws Exception {
+        Path image = dir.resolve("disk.raw");
+        try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
+            f.setLength(1 << 20);
+        }
+        Path socket = dir.resolve("busy.sock");
+        try (UnixSocket other = UnixSocket.listen(socket)) {
+            Outcome o = run("serve", "blk", "--socket", socket.toString(), "--image", image.toString(), "--cache", "writeback");
+            assertThat(o.exitCode()).isEqualTo(1);
+            assertThat(o.err().strip()).startsWith("jvirtio: ").contains(socket.toString()).doesNotContain("\tat ");
+            assertThat(o.err().strip().lines()).hasSize(1);
+        }
+    }
+
+    @Test
+    void unknownCacheModeIsAUsageError() {
+        Outcome o = run("serve", "blk", "--socket", dir.resolve("s.sock").toString(), "--null", "1G", "--cache", "fast");
+        assertThat(o.exitCode()).isEqualTo(1);
+        assertThat(o.err()).contains("fast").doesNotContain("\tat ");
+    }
+
+    @Test
+    void missingRequiredOptionExitsTwo() {
+        assertThat(run("serve", "blk", "--image", "x").exitCode()).isEqualTo(2);
+    }
+
+    @Test
+    void sigtermFinishesRemovesTheSocketAndExitsZero() throws Exception {
+        Path image = dir.resolve("disk.raw");
+        try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
+            f.setLength(8 << 20);
+        }
+        Path socket = dir.resolve("blk.sock");
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                Main.class.getName(), "serve", "blk", "--socket", socket.toString(), "--image", image.toString(),
+                "--queues", "2"));
+        Process server = new ProcessBuilder(command).redirectErrorStream(true).start();
+        StringBuilder printed = new StringBuilder();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                printed.append(line).append('\n');
+                if (line.contains("</disk>")) {
+                    break;
+                }
+            }
+            assertThat(printed).as("attach snippets").contains("vhost-user-blk-pci,chardev=jvirtio0,num-queues=2")
+                    .contains("<disk type='vhostuser' device='disk'>").contains("jvirtio-blk0-q0");
+            assertThat(socket).exists();
+            server.destroy();
+            assertThat(server.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            r.lines().forEach(l -> printed.append(l).append('\n'));
+        }
+        assertThat(server.exitValue()).as(printed.toString()).isZero();
+        assertThat(printed).contains("SIGTERM");
+        assertThat(Files.exists(socket)).as("socket removed").isFalse();
+    }
+}
