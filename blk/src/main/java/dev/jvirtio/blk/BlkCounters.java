@@ -2,7 +2,10 @@ package dev.jvirtio.blk;
 
 import java.util.concurrent.atomic.LongAdder;
 
-/** Counters of one virtio-blk device, shared by its queues; safe to update from any thread. */
+/**
+ * Counters of a virtio-blk queue, or a sum over queues. Updated by the queue's I/O thread, readable
+ * from any thread.
+ */
 public final class BlkCounters {
 
     final LongAdder reads = new LongAdder();
@@ -15,6 +18,20 @@ public final class BlkCounters {
     final LongAdder ioErrors = new LongAdder();
     final LongAdder unsupported = new LongAdder();
     final LongAdder malformed = new LongAdder();
+
+    /** Adds {@code other}'s current values to this one's. */
+    void add(BlkCounters other) {
+        reads.add(other.reads());
+        writes.add(other.writes());
+        bytesRead.add(other.bytesRead());
+        bytesWritten.add(other.bytesWritten());
+        flushes.add(other.flushes());
+        discards.add(other.discards());
+        writeZeroes.add(other.writeZeroes());
+        ioErrors.add(other.ioErrors());
+        unsupported.add(other.unsupported());
+        malformed.add(other.malformed());
+    }
 
     public long reads() {
         return reads.sum();

@@ -40,7 +40,6 @@ public final class BlkDevice implements VirtioDevice {
 
     private final Storage storage;
     private final BlkOptions options;
-    private final BlkCounters counters = new BlkCounters();
     private final BlkQueueProcessor[] processors;
     private volatile long negotiated;
     private volatile boolean writeback;
@@ -63,9 +62,6 @@ public final class BlkDevice implements VirtioDevice {
         return options;
     }
 
-    BlkCounters mutableCounters() {
-        return counters;
-    }
 
     /** Whether writes may stay in a volatile cache until a flush (the config's writeback field). */
     boolean writeback() {
@@ -76,8 +72,18 @@ public final class BlkDevice implements VirtioDevice {
         return VirtioFeatures.has(negotiated, bit);
     }
 
+    /** Counters of queue {@code index}: requests, bytes, errors by kind. */
+    public BlkCounters queueCounters(int index) {
+        return processors[index].counters();
+    }
+
+    /** The sum of every queue's counters at the time of the call. */
     public BlkCounters counters() {
-        return counters;
+        BlkCounters total = new BlkCounters();
+        for (BlkQueueProcessor p : processors) {
+            total.add(p.counters());
+        }
+        return total;
     }
 
     @Override

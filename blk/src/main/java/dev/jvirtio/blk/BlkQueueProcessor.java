@@ -29,14 +29,17 @@ final class BlkQueueProcessor implements RequestProcessor {
 
     private final BlkDevice device;
     private final Storage storage;
-    private final BlkCounters counters;
+    private final BlkCounters counters = new BlkCounters();
     private final MemorySegment header = Arena.ofAuto().allocate(HEADER_SIZE, 8);
     private final MemorySegment segment = Arena.ofAuto().allocate(DISCARD_SEGMENT_SIZE, 8);
 
     BlkQueueProcessor(BlkDevice device) {
         this.device = device;
         this.storage = device.storage();
-        this.counters = device.mutableCounters();
+    }
+
+    BlkCounters counters() {
+        return counters;
     }
 
     @Override

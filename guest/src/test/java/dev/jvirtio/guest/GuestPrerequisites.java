@@ -12,17 +12,17 @@ import org.junit.jupiter.api.Assumptions;
  * {@code CI} variable is set) and is skipped elsewhere, in both cases with a message naming what
  * is missing and how to get it.
  */
-final class GuestPrerequisites {
+public final class GuestPrerequisites {
     /** Where the tests keep built images: shared across tests, keyed by content. */
-    static final Path IMAGES = Path.of("target", "guest-initramfs").toAbsolutePath();
+    public static final Path IMAGES = Path.of("target", "guest-initramfs").toAbsolutePath();
     /** Where each test's console log goes. */
-    static final Path LOGS = Path.of("target", "guest-logs").toAbsolutePath();
+    public static final Path LOGS = Path.of("target", "guest-logs").toAbsolutePath();
 
     private GuestPrerequisites() {
     }
 
     /** The guest kernel cache, or the test stops. */
-    static GuestKernel kernel() {
+    public static GuestKernel kernel() {
         try {
             return GuestKernel.locate();
         } catch (MissingGuestKernelException e) {
@@ -31,7 +31,7 @@ final class GuestPrerequisites {
     }
 
     /** Stops the test unless {@code program} is on the PATH. */
-    static void program(String program, String debianPackage) {
+    public static void program(String program, String debianPackage) {
         String path = System.getenv().getOrDefault("PATH", "");
         for (String directory : path.split(File.pathSeparator)) {
             if (!directory.isEmpty() && Files.isExecutable(Path.of(directory, program))) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jvirtio.linux.DirectFile;
 import dev.jvirtio.linux.OpenFlag;
+import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -19,6 +20,7 @@ import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -270,13 +272,13 @@ class RawStorageTest {
         // An immutable file refuses writers even to root, who may otherwise open anything.
         try {
             Commands.run("chattr", "+i", image.toString());
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             String why = "cannot make " + image + " immutable with chattr (e2fsprogs): " + e.getMessage();
             if (System.getenv("CI") != null) {
                 throw new AssertionError(why, e);
             }
             System.err.println("SKIPPED: " + why);
-            org.junit.jupiter.api.Assumptions.abort(why);
+            Assumptions.abort(why);
         }
         try {
             assertThatThrownBy(() -> RawStorage.open(image, CacheMode.WRITEBACK, false))

@@ -96,6 +96,7 @@ public final class ServeBlkCommand implements Callable<Integer> {
                 System.out.println("jvirtio: " + got + ", finishing requests in flight and flushing");
             }
             System.out.println("jvirtio: served " + device.counters());
+            System.out.println("jvirtio: storage " + disk.counters());
         }
         return 0;
     }

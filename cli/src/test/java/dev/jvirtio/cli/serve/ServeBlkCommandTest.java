@@ -77,6 +77,20 @@ class ServeBlkCommandTest {
         assertThat(run("serve", "blk", "--image", "x").exitCode()).isEqualTo(2);
     }
 
+    /** Cpus_allowed_list of the thread named {@code name} in process {@code pid}, from /proc. */
+    private static String cpusAllowed(long pid, String name) throws Exception {
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path task : tasks.toList()) {
+                if (Files.readString(task.resolve("comm")).strip().equals(name)) {
+                    return Files.readAllLines(task.resolve("status")).stream()
+                            .filter(l -> l.startsWith("Cpus_allowed_list:"))
+                            .map(l -> l.substring(l.indexOf(':') + 1).strip()).findFirst().orElseThrow();
+                }
+            }
+        }
+        throw new AssertionError("no thread named " + name + " in process " + pid);
+    }
+
     @Test
     void sigtermFinishesRemovesTheSocketAndExitsZero() throws Exception {
         Path image = dir.resolve("disk.raw");
@@ -88,7 +102,7 @@ class ServeBlkCommandTest {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                 Main.class.getName(), "serve", "blk", "--socket", socket.toString(), "--image", image.toString(),
-                "--queues", "2"));
+                "--queues", "2", "--threads", "2", "--cpus", "1,0"));
         Process server = new ProcessBuilder(command).redirectErrorStream(true).start();
         StringBuilder printed = new StringBuilder();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8))) {
@@ -102,6 +116,8 @@ class ServeBlkCommandTest {
             assertThat(printed).as("attach snippets").contains("vhost-user-blk-pci,chardev=jvirtio0,num-queues=2")
                     .contains("<disk type='vhostuser' device='disk'>").contains("jvirtio-blk0-q0");
             assertThat(socket).exists();
+            assertThat(cpusAllowed(server.pid(), "jvirtio-blk0-q0")).as("thread 0 pinned to the first CPU of --cpus").isEqualTo("1");
+            assertThat(cpusAllowed(server.pid(), "jvirtio-blk0-q1")).as("thread 1 pinned to the second").isEqualTo("0");
             server.destroy();
             assertThat(server.waitFor(30, TimeUnit.SECONDS)).isTrue();
             r.lines().forEach(l -> printed.append(l).append('\n'));

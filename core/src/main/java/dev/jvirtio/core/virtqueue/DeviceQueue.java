@@ -184,7 +184,7 @@ public final class DeviceQueue {
 
     private DescriptorChain walk(int head) throws VirtqueueException {
         // 2.7.6: ring[] entries are heads of descriptor chains, so they index the table.
-        if (head > size) {
+        if (head >= size) {
             throw new VirtqueueException(VirtqueueError.HEAD_OUT_OF_RANGE, "head=" + head + " size=" + size);
         }
         // 2.7.13.1: a descriptor is not reused before the device returned it.
@@ -241,7 +241,7 @@ public final class DeviceQueue {
                 return chain;
             }
             // 2.7.5: next must name a descriptor of the same table.
-            if (next > tableSize) {
+            if (next >= tableSize) {
                 throw new VirtqueueException(VirtqueueError.NEXT_OUT_OF_RANGE,
                         "head=" + head + " next=" + next + " table size=" + tableSize);
             }

@@ -118,6 +118,6 @@ public final class SplitRingLayout {
      * side asked to be notified once index {@code event} is passed.
      */
     public static boolean needsEvent(int event, int newIndex, int oldIndex) {
-        return ((newIndex - event) & 0xffff) < ((newIndex - oldIndex) & 0xffff);
+        return ((newIndex - event - 1) & 0xffff) < ((newIndex - oldIndex) & 0xffff);
     }
 }

@@ -7,6 +7,7 @@ import dev.jvirtio.linux.LinuxException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.logging.Level;
@@ -29,10 +30,11 @@ final class QueueThread implements AutoCloseable {
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final Map<Integer, RunningQueue> served = new HashMap<>();
     private final Runnable onStart;
+    private final CountDownLatch started = new CountDownLatch(1);
     private volatile boolean stopping;
 
     /**
-     * Starts the thread.
+     * Starts the thread and returns once {@code onStart} has run on it.
      *
      * @param onStart runs first on the new thread (CPU pinning); its failure is logged, not fatal
      */
@@ -43,6 +45,11 @@ final class QueueThread implements AutoCloseable {
         epoll.add(wakeup.fd(), Epoll.IN, WAKEUP);
         this.thread = Thread.ofPlatform().name(name).daemon(true).unstarted(this::loop);
         thread.start();
+        try {
+            started.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     String name() {
@@ -115,6 +122,7 @@ final class QueueThread implements AutoCloseable {
                 LOG.warning(name() + ": " + e.getMessage());
             }
         }
+        started.countDown();
         EpollEvents events = new EpollEvents(64);
         while (!stopping) {
             int n;

@@ -195,9 +195,13 @@ public final class CpuPinRule implements Rule {
             if (taken.contains(cpu)) {
                 continue;
             }
-            int lowestSibling = host.cpu().siblingsOf(cpu).toArray()[0];
-            (lowestSibling == cpu || taken.contains(lowestSibling) && first.stream()
-                    .noneMatch(c -> host.cpu().siblingsOf(c).contains(cpu)) ? first : second).add(cpu);
+            boolean firstFreeOfCore = true;
+            for (int sibling : host.cpu().siblingsOf(cpu).toArray()) {
+                if (sibling < cpu && group.contains(sibling) && !taken.contains(sibling)) {
+                    firstFreeOfCore = false;
+                }
+            }
+            (firstFreeOfCore ? first : second).add(cpu);
         }
         first.addAll(second);
         return first.stream().mapToInt(Integer::intValue).toArray();
