@@ -52,7 +52,7 @@ public final class ServeBlkCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "I/O threads. Default: one per queue, up to the CPU count.")
     Integer threads;
 
-    @Option(names = "--cpus", paramLabel = "LIST", description = "Pin I/O thread i to the i-th CPU of LIST (e.g. 2-3,6).")
+    @Option(names = "--cpus", paramLabel = "LIST", description = "Pin I/O thread i to the i-th CPU of LIST in ascending order, wrapping around (e.g. 2-3,6).")
     String cpus;
 
     @Option(names = "--read-only", description = "Export read-only (VIRTIO_BLK_F_RO).")

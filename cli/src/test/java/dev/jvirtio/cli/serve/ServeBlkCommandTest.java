@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jvirtio.cli.Main;
 import dev.jvirtio.linux.UnixSocket;
-import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -77,6 +75,20 @@ class ServeBlkCommandTest {
         assertThat(run("serve", "blk", "--image", "x").exitCode()).isEqualTo(2);
     }
 
+    /** The process's output once it contains {@code marker}; fails if the process exits first or 30 s pass. */
+    private static String awaitOutput(Process process, Path log, String marker) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            String out = Files.readString(log);
+            if (out.contains(marker)) {
+                return out;
+            }
+            assertThat(process.isAlive()).as("server exited early: " + out).isTrue();
+            assertThat(System.nanoTime()).as("no " + marker + " within 30 s: " + out).isLessThan(deadline);
+            process.waitFor(20, TimeUnit.MILLISECONDS);
+        }
+    }
+
     /** Cpus_allowed_list of the thread named {@code name} in process {@code pid}, from /proc. */
     private static String cpusAllowed(long pid, String name) throws Exception {
         try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
@@ -102,26 +114,22 @@ class ServeBlkCommandTest {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                 Main.class.getName(), "serve", "blk", "--socket", socket.toString(), "--image", image.toString(),
-                "--queues", "2", "--threads", "2", "--cpus", "1,0"));
-        Process server = new ProcessBuilder(command).redirectErrorStream(true).start();
-        StringBuilder printed = new StringBuilder();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                printed.append(line).append('\n');
-                if (line.contains("</disk>")) {
-                    break;
-                }
-            }
+                "--queues", "2", "--threads", "2", "--cpus", "1"));
+        Path log = dir.resolve("serve.log");
+        Process server = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            String printed = awaitOutput(server, log, "</disk>");
             assertThat(printed).as("attach snippets").contains("vhost-user-blk-pci,chardev=jvirtio0,num-queues=2")
                     .contains("<disk type='vhostuser' device='disk'>").contains("jvirtio-blk0-q0");
             assertThat(socket).exists();
-            assertThat(cpusAllowed(server.pid(), "jvirtio-blk0-q0")).as("thread 0 pinned to the first CPU of --cpus").isEqualTo("1");
-            assertThat(cpusAllowed(server.pid(), "jvirtio-blk0-q1")).as("thread 1 pinned to the second").isEqualTo("0");
+            assertThat(cpusAllowed(server.pid(), "jvirtio-blk0-q0")).as("thread 0 pinned to the only CPU of --cpus").isEqualTo("1");
+            assertThat(cpusAllowed(server.pid(), "jvirtio-blk0-q1")).as("thread 1 too").isEqualTo("1");
             server.destroy();
             assertThat(server.waitFor(30, TimeUnit.SECONDS)).isTrue();
-            r.lines().forEach(l -> printed.append(l).append('\n'));
+        } finally {
+            server.destroyForcibly();
         }
+        String printed = Files.readString(log);
         assertThat(server.exitValue()).as(printed.toString()).isZero();
         assertThat(printed).contains("SIGTERM");
         assertThat(Files.exists(socket)).as("socket removed").isFalse();

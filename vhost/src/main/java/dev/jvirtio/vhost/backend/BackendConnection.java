@@ -1,6 +1,8 @@
 package dev.jvirtio.vhost.backend;
 
 import dev.jvirtio.core.device.QueueDrain;
+import dev.jvirtio.core.device.QueueHandler;
+import dev.jvirtio.core.device.QueueHandlers;
 import dev.jvirtio.core.device.QueueStats;
 import dev.jvirtio.core.device.VirtioDevice;
 import dev.jvirtio.core.memory.GuestMemory;
@@ -402,7 +404,10 @@ final class BackendConnection implements AutoCloseable {
         } catch (GuestMemoryException | VirtqueueException e) {
             throw new VhostUserException("vring " + v.index + " cannot start: " + e.getMessage(), e);
         }
-        RunningQueue running = new RunningQueue(v, queue, device.processor(v.index), new QueueDrain(BATCH, stats[v.index]));
+        QueueHandler handler = device instanceof QueueHandlers handlers ? handlers.handler(v.index) : null;
+        RunningQueue running = handler != null
+                ? new RunningQueue(v, queue, null, null, handler)
+                : new RunningQueue(v, queue, device.processor(v.index), new QueueDrain(BATCH, stats[v.index]), null);
         v.running = running;
         threadFor(v).attach(running);
     }

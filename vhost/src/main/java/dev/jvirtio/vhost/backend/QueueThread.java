@@ -1,8 +1,10 @@
 package dev.jvirtio.vhost.backend;
 
+import dev.jvirtio.core.device.QueueHandler;
 import dev.jvirtio.linux.Epoll;
 import dev.jvirtio.linux.EpollEvents;
 import dev.jvirtio.linux.EventFd;
+import dev.jvirtio.linux.Fd;
 import dev.jvirtio.linux.LinuxException;
 import java.util.HashMap;
 import java.util.Map;
@@ -23,6 +25,8 @@ final class QueueThread implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(QueueThread.class.getName());
     private static final long WAKEUP = -1;
+    /** Marks the epoll token of a queue handler's event descriptor; the low bits hold the vring index. */
+    private static final long EVENT_TOKEN = 1L << 32;
 
     private final Thread thread;
     private final Epoll epoll;
@@ -84,16 +88,36 @@ final class QueueThread implements AutoCloseable {
         }
     }
 
-    /** Starts serving {@code queue}: registers its kick fd and drains what is already available. */
+    /**
+     * Starts serving {@code queue}: registers its kick fd (and its handler's event descriptor,
+     * edge-triggered) and serves what is already available.
+     */
     void attach(RunningQueue queue) {
         call(() -> {
+            int index = queue.vring().index;
             try {
-                epoll.add(queue.vring().kick.fd(), Epoll.IN, queue.vring().index);
+                epoll.add(queue.vring().kick.fd(), Epoll.IN, index);
+                QueueHandler handler = queue.handler();
+                if (handler != null && handler.eventDescriptor() >= 0) {
+                    epoll.add(Fd.adopt(handler.eventDescriptor()), Epoll.IN | Epoll.ET, EVENT_TOKEN | index);
+                }
             } catch (LinuxException e) {
-                throw new IllegalStateException("vring " + queue.vring().index + ": " + e.getMessage(), e);
+                try {
+                    epoll.remove(queue.vring().kick.fd());
+                } catch (LinuxException | RuntimeException ignored) {
+                    // it was never added
+                }
+                throw new IllegalStateException("vring " + index + ": " + e.getMessage(), e);
             }
-            served.put(queue.vring().index, queue);
-            serve(queue);
+            served.put(index, queue);
+            if (queue.handler() != null) {
+                queue.handler().attach(queue.queue(), () -> signal(queue.vring()));
+                queue.handler().kicked();
+                queue.handler().eventReady();
+                checkBroken(queue);
+            } else {
+                serve(queue);
+            }
         });
     }
 
@@ -111,6 +135,18 @@ final class QueueThread implements AutoCloseable {
             epoll.remove(queue.vring().kick.fd());
         } catch (LinuxException | RuntimeException e) {
             LOG.fine(() -> "vring " + queue.vring().index + " kick fd already gone: " + e.getMessage());
+        }
+        QueueHandler handler = queue.handler();
+        if (handler != null) {
+            if (handler.eventDescriptor() >= 0) {
+                try {
+                    // The handler owns the descriptor: this Fd only names it and is never closed.
+                    epoll.remove(Fd.adopt(handler.eventDescriptor()));
+                } catch (LinuxException | RuntimeException e) {
+                    LOG.fine(() -> "vring " + queue.vring().index + " event fd already gone: " + e.getMessage());
+                }
+            }
+            handler.detach();
         }
     }
 
@@ -136,6 +172,12 @@ final class QueueThread implements AutoCloseable {
                 long token = events.data(i);
                 if (token == WAKEUP) {
                     runTasks();
+                } else if ((token & EVENT_TOKEN) != 0) {
+                    RunningQueue q = served.get((int) token);
+                    if (q != null && q.handler() != null) {
+                        q.handler().eventReady();
+                        checkBroken(q);
+                    }
                 } else {
                     RunningQueue q = served.get((int) token);
                     if (q != null) {
@@ -165,12 +207,22 @@ final class QueueThread implements AutoCloseable {
         } catch (LinuxException e) {
             LOG.warning("vring " + q.vring().index + " kick: " + e.getMessage());
         }
-        serve(q);
+        if (q.handler() != null) {
+            q.handler().kicked();
+            checkBroken(q);
+        } else {
+            serve(q);
+        }
     }
 
     private void serve(RunningQueue q) {
         q.drain().drain(q.queue(), q.processor(), () -> signal(q.vring()));
-        if (q.queue().isBroken()) {
+        checkBroken(q);
+    }
+
+    /** Stops serving a queue whose driver broke a virtqueue rule, and tells the front-end. */
+    private void checkBroken(RunningQueue q) {
+        if (q.queue().isBroken() && served.get(q.vring().index) == q) {
             Vring v = q.vring();
             LOG.log(Level.WARNING, "vring " + v.index + " stopped, the driver broke a virtqueue rule: "
                     + q.queue().failure().getMessage());
