@@ -100,6 +100,14 @@ public final class DemoCommand implements Callable<Integer> {
         boolean ok = guestOk && onHost.equals(expected);
         System.out.println(ok ? "demo: OK, the guest's virtio_blk driver used jvirtio's back-end end to end"
                 : "demo: FAILED; console log: " + work.resolve("console.log") + "\n" + run.describe());
+        if (ok && image == null) {
+            try (var files = Files.list(work)) {
+                for (Path p : files.toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+            Files.deleteIfExists(work);
+        }
         return ok ? 0 : 1;
     }
 
