@@ -142,7 +142,7 @@ final class CompareReport {
     /** A self-contained HTML page: the command, the machine, per disk an IOPS and a p99 chart, and the table. */
     String html() {
         StringBuilder b = new StringBuilder();
-        b.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>jvirtio bench compare</title>\n")
+        b.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/><title>jvirtio bench compare</title>\n")
                 .append("<style>body{font-family:sans-serif;margin:2em;max-width:80em}table{border-collapse:collapse}")
                 .append("td,th{border:1px solid #ccc;padding:.2em .5em;text-align:right}th{background:#f4f4f4}")
                 .append("code{background:#f4f4f4;padding:.1em .3em}svg{margin:1em 1em 0 0}</style></head><body>\n")

@@ -281,7 +281,7 @@ public final class FactCapture {
 
         private Path target(String name) throws CaptureException {
             String clean = name.startsWith("./") ? name.substring(2) : name;
-            if (clean.startsWith("/") || clean.indexOf('\0') >= 0 || clean.indexOf('\\') >= 0) {
+            if (clean.startsWith("/") || clean.indexOf('\0') >= 0) {
                 throw refuse("the entry name '" + printable(name) + "' is absolute or malformed");
             }
             for (String part : clean.split("/")) {

@@ -169,6 +169,18 @@ public final class FactRoot {
         return names;
     }
 
+    /**
+     * Like {@link #list}, for directories whose entry names are themselves the facts (the devices of
+     * an IOMMU group): each entry is remembered too, so that a capture lists the same names.
+     */
+    public List<String> listNames(String path) {
+        List<String> names = list(path);
+        for (String name : names) {
+            exists(path + "/" + name);
+        }
+        return names;
+    }
+
     /** True when {@code path} exists (file, directory, device node or link target). */
     public boolean exists(String path) {
         Path file = resolve(path);

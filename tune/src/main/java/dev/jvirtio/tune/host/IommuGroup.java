@@ -21,7 +21,7 @@ public record IommuGroup(String id, List<String> devices) {
     static List<IommuGroup> readAll(FactRoot root) {
         List<IommuGroup> groups = new ArrayList<>();
         for (String id : root.list("/sys/kernel/iommu_groups")) {
-            groups.add(new IommuGroup(id, root.list("/sys/kernel/iommu_groups/" + id + "/devices")));
+            groups.add(new IommuGroup(id, root.listNames("/sys/kernel/iommu_groups/" + id + "/devices")));
         }
         groups.sort((a, b) -> a.id().length() != b.id().length() ? a.id().length() - b.id().length()
                 : a.id().compareTo(b.id()));
