@@ -135,7 +135,11 @@ public final class NetDevice implements VirtioDevice, QueueHandlers {
 
     @Override
     public long offeredFeatures() {
-        return features();
+        long f = features();
+        if (options.pairs() == 1) {
+            f &= ~VirtioFeatures.bit(NetFeatures.MQ);
+        }
+        return f;
     }
 
     @Override

@@ -108,7 +108,8 @@ final class BackendProcess implements AutoCloseable {
     static List<String> jvirtioCommand(Disk disk, int queues, Path socket, List<String> jvmOptions) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("--enable-native-access=ALL-UNNAMED");
+        // The options bin/jvirtio starts every jvirtio JVM with.
+        command.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-XX:+UseParallelGC"));
         command.addAll(jvmOptions);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.jvirtio.cli.Main", "serve", "blk",
                 "--socket", socket.toString()));

@@ -7,9 +7,13 @@ import dev.jvirtio.linux.LinuxException;
 import dev.jvirtio.vhost.frontend.VhostUserDevice;
 import dev.jvirtio.vhost.protocol.VhostUserException;
 import java.nio.file.Path;
+import java.time.Duration;
 
 /** A virtio-blk driver connected to a vhost-user-blk back-end's socket. */
 final class BlkClient implements AutoCloseable {
+
+    /** How long a back-end that has created its socket may take to listen on it. */
+    private static final Duration CONNECT_PATIENCE = Duration.ofSeconds(5);
 
     private final VhostUserDevice device;
     private final BlkDriver driver;
@@ -29,7 +33,8 @@ final class BlkClient implements AutoCloseable {
         VhostUserDevice device;
         try {
             device = VhostUserDevice.start(socket, new VhostUserDevice.Setup(BlkDriver.features(true), queues, queueSize,
-                    BlkDriver.MAX_INDIRECT, BlkDriver.CONFIG_SIZE, BlkDriver.bufferBytes(queues, options)));
+                    BlkDriver.MAX_INDIRECT, BlkDriver.CONFIG_SIZE, BlkDriver.bufferBytes(queues, options)),
+                    CONNECT_PATIENCE);
         } catch (VhostUserException | LinuxException e) {
             throw new BenchException(e.getMessage(), e);
         }

@@ -151,7 +151,7 @@ public final class Audit {
         for (Rule rule : rules.rules()) {
             findings.addAll(evaluate(rule, context));
         }
-        return new AuditReport(label, findings, notes);
+        return new AuditReport(label, host.describe(), findings, notes);
     }
 
     /**

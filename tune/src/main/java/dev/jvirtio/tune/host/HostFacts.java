@@ -88,6 +88,26 @@ public record HostFacts(String root, String kernelRelease, CpuTopology cpu, List
                 blocks, mounts, nets, devices, iommu, virtualization, virtio, processes, root.problems());
     }
 
+    /**
+     * One line about the machine for a report's heading: whether it is a guest, its CPUs, nodes,
+     * memory and kernel, such as {@code "host, 16 CPUs (2 sockets, SMT), 2 NUMA nodes, 125.7 GiB,
+     * Linux 6.1.0-18-amd64"}.
+     */
+    public String describe() {
+        List<String> parts = new ArrayList<>();
+        parts.add(virtualization.insideGuest() ? "guest (" + virtualization.evidence() + ")" : "host");
+        if (!cpu.cpus().isEmpty()) {
+            parts.add(cpu.cpus().size() + " CPUs (" + cpu.sockets() + " socket" + (cpu.sockets() == 1 ? "" : "s")
+                    + (cpu.smt() ? ", SMT" : "") + ")");
+        }
+        parts.add(nodeCount() + " NUMA node" + (nodeCount() == 1 ? "" : "s"));
+        memory.totalKiB().ifPresent(kib -> parts.add(String.format(java.util.Locale.ROOT, "%.1f GiB", kib / 1048576.0)));
+        if (!kernelRelease.isEmpty()) {
+            parts.add("Linux " + kernelRelease);
+        }
+        return String.join(", ", parts);
+    }
+
     /** The number of NUMA nodes with CPUs or memory; 1 when the kernel shows none. */
     public int nodeCount() {
         return Math.max(1, nodes.size());

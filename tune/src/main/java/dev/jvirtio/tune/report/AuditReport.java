@@ -24,22 +24,30 @@ public final class AuditReport {
     public static final List<String> AREAS = List.of("VIRTIO", "CPU", "MEM", "NET", "STO");
 
     private final String root;
+    private final String machine;
     private final List<Finding> findings;
     private final List<String> notes;
 
     /**
      * @param root     what was audited ({@code /}, a directory, or {@code capture FILE})
+     * @param machine  one line about the audited machine ("" when unknown)
      * @param findings the findings, in any order
      * @param notes    what could not be read or parsed, one sentence each
      */
-    public AuditReport(String root, List<Finding> findings, List<String> notes) {
+    public AuditReport(String root, String machine, List<Finding> findings, List<String> notes) {
         this.root = Objects.requireNonNull(root, "root");
+        this.machine = Objects.requireNonNull(machine, "machine");
         this.findings = order(findings);
         this.notes = List.copyOf(notes);
     }
 
     public String root() {
         return root;
+    }
+
+    /** One line about the audited machine, "" when unknown. */
+    public String machine() {
+        return machine;
     }
 
     /** The findings in report order. */

@@ -36,6 +36,9 @@ final class HtmlReport {
                 .append("<title>jvirtio audit of ").append(escape(report.root())).append("</title><style>")
                 .append(CSS).append("</style></head><body>\n");
         html.append("<h1>jvirtio audit of ").append(escape(report.root())).append("</h1>\n");
+        if (!report.machine().isEmpty()) {
+            html.append("<p>").append(escape(report.machine())).append("</p>\n");
+        }
         html.append("<p class=\"summary\"><span class=\"badge risk\">").append(s.failRisk()).append(" risk</span>")
                 .append("<span class=\"badge warn\">").append(s.failWarn()).append(" warn</span>")
                 .append("<span class=\"badge info\">").append(s.failInfo()).append(" info</span>")

@@ -12,7 +12,7 @@ import java.util.Locale;
 /**
  * The JSON rendering, schema version {@value #VERSION} (documented in docs/audit.md):
  * <pre>{@code
- * { "version": 1, "root": "/", "exitCode": 1,
+ * { "version": 1, "root": "/", "machine": "host, 16 CPUs ...", "exitCode": 1,
  *   "summary": { "total": 40, "fail": { "risk": 0, "warn": 2, "info": 1 }, "pass": 20, "notApplicable": 17 },
  *   "findings": [ { "rule", "severity", "outcome", "subject", "area", "title",
  *                   "evidence", "expected", "reason", "fix" } ],
@@ -32,6 +32,7 @@ final class JsonReport {
         ObjectNode root = MAPPER.createObjectNode();
         root.put("version", VERSION);
         root.put("root", report.root());
+        root.put("machine", report.machine());
         root.put("exitCode", report.exitCode());
         Summary summary = report.summary();
         ObjectNode counts = root.putObject("summary");

@@ -34,6 +34,9 @@ final class TextReport {
         StringBuilder out = new StringBuilder();
         Summary summary = report.summary();
         out.append(paint(BOLD, "jvirtio audit of " + report.root())).append('\n');
+        if (!report.machine().isEmpty()) {
+            wrap(out, "Machine: ", "         ", report.machine());
+        }
         out.append("Summary: ")
                 .append(paint(summary.failRisk() > 0 ? RED : "", summary.failRisk() + " risk")).append(", ")
                 .append(paint(summary.failWarn() > 0 ? YELLOW : "", summary.failWarn() + " warn")).append(", ")

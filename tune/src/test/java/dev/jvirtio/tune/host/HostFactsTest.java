@@ -38,6 +38,8 @@ class HostFactsTest {
         }
         assertThat(facts.virtualization().insideGuest()).isFalse();
         assertThat(facts.problems()).isEmpty();
+        assertThat(facts.describe()).startsWith("host, " + cpuDirs + " CPUs (2 sockets, SMT), " + nodeDirs
+                + " NUMA nodes");
     }
 
     @Test

@@ -31,7 +31,7 @@ class AuditReportTest {
 
     @Test
     void findings_are_ordered_host_first_then_by_area_then_failures_first() {
-        AuditReport report = new AuditReport("/", FINDINGS, List.of());
+        AuditReport report = new AuditReport("/", "host, 4 CPUs", FINDINGS, List.of());
 
         assertThat(report.findings()).extracting(f -> f.subject() + " " + f.rule()).containsExactly(
                 "host MEM-SWAP", "host MEM-NUMA", "host NET-OFFLOAD", "host STO-HOSTFS", "vm1 CPU-PIN", "vm1 STO-CACHE");
@@ -39,7 +39,7 @@ class AuditReportTest {
 
     @Test
     void the_summary_counts_failures_by_severity_and_the_exit_code_follows_warn_and_risk() {
-        AuditReport report = new AuditReport("/", FINDINGS, List.of());
+        AuditReport report = new AuditReport("/", "host, 4 CPUs", FINDINGS, List.of());
         Summary summary = report.summary();
 
         assertThat(summary.failRisk()).isEqualTo(count(Outcome.FAIL, Severity.RISK));
@@ -49,18 +49,19 @@ class AuditReportTest {
         assertThat(summary.total()).isEqualTo(FINDINGS.size());
         assertThat(report.exitCode()).isEqualTo(1);
         List<Finding> infoOnly = FINDINGS.stream().filter(f -> !f.failsAtWarnOrAbove()).toList();
-        assertThat(new AuditReport("/", infoOnly, List.of()).exitCode()).isZero();
+        assertThat(new AuditReport("/", "host, 4 CPUs", infoOnly, List.of()).exitCode()).isZero();
     }
 
     @Test
     void the_text_report_puts_the_counts_on_top_and_colours_only_when_asked() {
-        AuditReport report = new AuditReport("/", FINDINGS, List.of("/proc/swaps: permission denied"));
+        AuditReport report = new AuditReport("/", "host, 4 CPUs", FINDINGS, List.of("/proc/swaps: permission denied"));
         Summary summary = report.summary();
 
         String plain = report.toText(false);
         String coloured = report.toText(true);
 
-        assertThat(plain.lines().skip(1).findFirst()).hasValueSatisfying(line -> assertThat(line)
+        assertThat(plain.lines().skip(1).findFirst()).hasValue("Machine: host, 4 CPUs");
+        assertThat(plain.lines().skip(2).findFirst()).hasValueSatisfying(line -> assertThat(line).startsWith("Summary:")
                 .contains(summary.failRisk() + " risk").contains(summary.failWarn() + " warn")
                 .contains(summary.pass() + " passed"));
         assertThat(plain).doesNotContain("\u001b[").contains("== host ==").contains("== vm1 ==")
@@ -73,12 +74,13 @@ class AuditReportTest {
 
     @Test
     void the_json_report_holds_every_finding_with_its_fields_and_the_summary() throws Exception {
-        AuditReport report = new AuditReport("/srv/root", FINDINGS, List.of("a note"));
+        AuditReport report = new AuditReport("/srv/root", "host, 4 CPUs", FINDINGS, List.of("a note"));
 
         JsonNode json = new ObjectMapper().readTree(report.toJson());
 
         assertThat(json.get("version").asInt()).isEqualTo(1);
         assertThat(json.get("root").asText()).isEqualTo("/srv/root");
+        assertThat(json.get("machine").asText()).isEqualTo("host, 4 CPUs");
         assertThat(json.get("summary").get("fail").get("risk").asInt()).isEqualTo(report.summary().failRisk());
         assertThat(json.get("summary").get("notApplicable").asInt()).isEqualTo(report.summary().notApplicable());
         assertThat(json.get("findings")).hasSize(FINDINGS.size());
@@ -99,7 +101,7 @@ class AuditReportTest {
     void the_html_report_is_self_contained_and_escapes_everything_it_shows() {
         Finding hostile = new Finding("VIRTIO-PV", Severity.WARN, Outcome.FAIL, "<script>alert(1)</script>", "VIRTIO",
                 "t", "a \"quoted\" & <b>bold</b> 'evidence'", "e", "r", "echo '<x>' > /tmp/y");
-        String html = new AuditReport("/<root>", List.of(hostile), List.of()).toHtml();
+        String html = new AuditReport("/<root>", "host, 4 CPUs", List.of(hostile), List.of()).toHtml();
 
         assertThat(html).doesNotContain("<script>").doesNotContain("<b>bold</b>").doesNotContain("/<root>")
                 .contains("&lt;script&gt;alert(1)&lt;/script&gt;").contains("&amp; &lt;b&gt;")

@@ -2,7 +2,14 @@ package dev.jvirtio.tune.rule;
 
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.lang.reflect.Modifier;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -53,5 +60,35 @@ class RuleCatalogTest {
         for (Rule rule : rules) {
             assertThat(text).contains(rule.info().explanation().strip());
         }
+    }
+
+    @Test
+    void the_standard_catalog_holds_every_rule_class_of_the_rules_packages() throws Exception {
+        List<String> classes = new ArrayList<>();
+        for (String pkg : List.of("dev.jvirtio.tune.rules.host", "dev.jvirtio.tune.rules.guest")) {
+            for (String name : classNames(pkg)) {
+                Class<?> type = Class.forName(pkg + "." + name);
+                if (Rule.class.isAssignableFrom(type) && !type.isInterface()
+                        && !Modifier.isAbstract(type.getModifiers())) {
+                    classes.add(type.getName());
+                }
+            }
+        }
+
+        assertThat(classes).hasSizeGreaterThan(10);
+        assertThat(catalog.rules().stream().map(rule -> rule.getClass().getName()).toList())
+                .containsExactlyInAnyOrderElementsOf(classes);
+    }
+
+    private static List<String> classNames(String pkg) throws IOException, URISyntaxException {
+        List<String> names = new ArrayList<>();
+        var dirs = RuleCatalog.class.getClassLoader().getResources(pkg.replace('.', '/'));
+        while (dirs.hasMoreElements()) {
+            try (Stream<Path> files = Files.list(Path.of(dirs.nextElement().toURI()))) {
+                files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".class") && !n.contains("$"))
+                        .map(n -> n.substring(0, n.length() - ".class".length())).forEach(names::add);
+            }
+        }
+        return names;
     }
 }

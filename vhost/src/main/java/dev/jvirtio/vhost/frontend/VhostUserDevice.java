@@ -10,6 +10,7 @@ import dev.jvirtio.vhost.protocol.ProtocolFeature;
 import dev.jvirtio.vhost.protocol.VhostUserException;
 import dev.jvirtio.vhost.protocol.VringAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -94,7 +95,16 @@ public final class VhostUserDevice implements AutoCloseable {
      * @throws LinuxException if memory or eventfds cannot be created
      */
     public static VhostUserDevice start(Path socketPath, Setup setup) throws VhostUserException, LinuxException {
-        VhostUserFrontend frontend = VhostUserFrontend.connect(socketPath);
+        return start(socketPath, setup, Duration.ZERO);
+    }
+
+    /**
+     * Like {@link #start(Path, Setup)}, retrying the connection for up to {@code connectPatience}
+     * while the back-end is still starting ({@link VhostUserFrontend#connect(Path, Duration)}).
+     */
+    public static VhostUserDevice start(Path socketPath, Setup setup, Duration connectPatience)
+            throws VhostUserException, LinuxException {
+        VhostUserFrontend frontend = VhostUserFrontend.connect(socketPath, connectPatience);
         SharedMemory memory = null;
         VhostUserDevice device = null;
         try {

@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -70,6 +71,32 @@ public final class VhostUserFrontend implements AutoCloseable {
                 throw new VhostUserException(socketPath + " is not a socket: pass the path of a vhost-user back-end's socket", e);
             }
             throw new VhostUserException("cannot connect to the vhost-user socket " + socketPath + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Connects like {@link #connect(Path)}, but while the socket is missing or refuses (a back-end
+     * that is still starting: between its bind and its listen) retries every 10 ms for up to
+     * {@code patience}.
+     */
+    public static VhostUserFrontend connect(Path socketPath, Duration patience) throws VhostUserException {
+        long deadline = System.nanoTime() + patience.toNanos();
+        while (true) {
+            try {
+                return connect(socketPath);
+            } catch (VhostUserException e) {
+                boolean starting = !Files.exists(socketPath, LinkOption.NOFOLLOW_LINKS)
+                        || (e.getCause() instanceof LinuxException le && le.errno() == Errno.ECONNREFUSED);
+                if (!starting || System.nanoTime() - deadline > 0) {
+                    throw e;
+                }
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new VhostUserException("interrupted while connecting to " + socketPath, e);
+            }
         }
     }
 

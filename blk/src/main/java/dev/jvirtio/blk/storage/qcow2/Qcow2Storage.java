@@ -671,7 +671,7 @@ public final class Qcow2Storage implements Storage {
                 } else {
                     target = refcounts.allocate();
                     allocated = true;
-                    if (kind != ClusterKind.UNALLOCATED && kind != ClusterKind.ZERO_PLAIN) {
+                    if (holdsCluster(kind)) {
                         released.add(entry);
                     }
                 }
@@ -772,7 +772,9 @@ public final class Qcow2Storage implements Storage {
                 if (backing == null && (unmap || kind != ClusterKind.NORMAL || !owned)) {
                     if (kind != ClusterKind.UNALLOCATED) {
                         updates.put(l2Index, 0L);
-                        released.add(entry);
+                        if (holdsCluster(kind)) {
+                            released.add(entry);
+                        }
                     }
                 } else if (backing != null && kind == ClusterKind.UNALLOCATED && (c << clusterBits) >= backingSize) {
                     continue;
@@ -791,7 +793,7 @@ public final class Qcow2Storage implements Storage {
                 if (kind == ClusterKind.UNALLOCATED && newEntry == 0 || entry == newEntry) {
                     continue;
                 }
-                if (kind == ClusterKind.NORMAL || kind == ClusterKind.ZERO_ALLOC || kind == ClusterKind.COMPRESSED) {
+                if (holdsCluster(kind)) {
                     released.add(entry);
                 }
             }
@@ -930,6 +932,11 @@ public final class Qcow2Storage implements Storage {
             return 0;
         }
         return l2Cache.get(tableOffset).get(BE_LONG, (guestCluster & ((1L << l2Bits) - 1)) * 8);
+    }
+
+    /** Whether an entry of this kind references host clusters (whose refcounts it holds). */
+    private static boolean holdsCluster(ClusterKind kind) {
+        return kind == ClusterKind.NORMAL || kind == ClusterKind.ZERO_ALLOC || kind == ClusterKind.COMPRESSED;
     }
 
     private static ClusterKind kind(long entry) {

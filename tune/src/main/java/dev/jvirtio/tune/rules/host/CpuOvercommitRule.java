@@ -72,7 +72,7 @@ public final class CpuOvercommitRule implements Rule {
         double ratio = (double) vcpus / cpus;
         List<String> evidence = new ArrayList<>();
         List<String> failures = new ArrayList<>();
-        evidence.add(vcpus + " vCPUs of " + Units.count(context.guests().size(), "guest") + " on " + cpus
+        evidence.add(Units.count(vcpus, "vCPU") + " of " + Units.count(context.guests().size(), "guest") + " on " + cpus
                 + " CPUs: " + Units.ratio(ratio));
         if (ratio > MAX_RATIO) {
             failures.add("host-wide " + Units.ratio(ratio));

@@ -25,9 +25,9 @@ public final class GuestDiskDriverRule implements Rule {
             + "request batches over a shared ring. This has not changed since 2020: use virtio-blk or virtio-scsi "
             + "(which also names disks sdX, next to vdX for virtio-blk).";
 
-    private static final RuleInfo INFO = new RuleInfo("VIRTIO-PV", "VIRTIO", "paravirtual disks inside the guest",
+    private static final RuleInfo INFO = new RuleInfo("VIRTIO-PV", "VIRTIO", "Paravirtual disks inside the guest",
             Severity.WARN, """
-            VIRTIO-PV (inside a guest): paravirtual disks
+            VIRTIO-PV (inside a guest): Paravirtual disks
 
             The 2020 text: with full virtualization the guest does not know it is virtual and its I/O traps into \
             the hypervisor, which emulates the hardware; with paravirtualization the guest runs paravirtual \

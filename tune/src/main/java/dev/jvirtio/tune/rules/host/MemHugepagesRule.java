@@ -29,9 +29,9 @@ public final class MemHugepagesRule implements Rule {
             + "in madvise mode is enough for QEMU, which madvises guest RAM, and hugetlbfs pools (2 MiB or 1 GiB, per "
             + "NUMA node) are for memory that must be guaranteed.";
 
-    private static final RuleInfo INFO = new RuleInfo("MEM-HUGEPAGES", "MEM", "huge pages for guest memory",
+    private static final RuleInfo INFO = new RuleInfo("MEM-HUGEPAGES", "MEM", "Huge pages for guest memory",
             Severity.WARN, """
-            MEM-HUGEPAGES: huge pages for guest memory
+            MEM-HUGEPAGES: Huge pages for guest memory
 
             The 2020 text: use huge pages. A normal 4K translation walks PDPT -> page directory -> page table -> \
             offset; a 2M page stops at the page directory. The TLB then covers more memory and hits more often.

@@ -24,9 +24,9 @@ public final class MemNumaRule implements Rule {
             + "run on one node while its memory comes from another pays the remote latency on every cache miss; "
             + "binding both to the same node (<numatune> with vCPU pins on that node's CPUs) avoids it.";
 
-    private static final RuleInfo INFO = new RuleInfo("MEM-NUMA", "MEM", "guest vCPUs and memory on one NUMA node",
+    private static final RuleInfo INFO = new RuleInfo("MEM-NUMA", "MEM", "Guest vCPUs and memory on one NUMA node",
             Severity.WARN, """
-            MEM-NUMA: guest vCPUs and memory on one NUMA node
+            MEM-NUMA: Guest vCPUs and memory on one NUMA node
 
             The 2020 text: in SMP every CPU shares one bus to memory, so latency and bandwidth suffer as CPUs are \
             added. In NUMA each processor has local memory with lower latency and more bandwidth, yet all memory \

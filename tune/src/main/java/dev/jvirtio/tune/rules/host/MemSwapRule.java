@@ -26,9 +26,9 @@ public final class MemSwapRule implements Rule {
             + "low value keeps guest memory resident on a host (about 10) and lets a guest drop page cache before "
             + "its applications (about 30).";
 
-    private static final RuleInfo INFO = new RuleInfo("MEM-SWAP", "MEM", "swappiness: low, not zero", Severity.WARN,
+    private static final RuleInfo INFO = new RuleInfo("MEM-SWAP", "MEM", "Swappiness low, not zero", Severity.WARN,
             """
-            MEM-SWAP: swappiness low, not zero
+            MEM-SWAP: Swappiness low, not zero
 
             The 2020 text: avoid swap; set /proc/sys/vm/swappiness to 0.
 

@@ -27,9 +27,9 @@ public final class NetOffloadRule implements Rule {
             + "buffer instead of forty packets. The 2020 text suggested turning TSO and GSO off when virtio-net is "
             + "slow; today they are right on almost always, and turning them off is a diagnostic step to undo.";
 
-    private static final RuleInfo INFO = new RuleInfo("NET-OFFLOAD", "NET", "segmentation and checksum offloads on",
+    private static final RuleInfo INFO = new RuleInfo("NET-OFFLOAD", "NET", "Segmentation and checksum offloads on",
             Severity.INFO, """
-            NET-OFFLOAD: segmentation and checksum offloads on
+            NET-OFFLOAD: Segmentation and checksum offloads on
 
             The 2020 text: ethtool -i eth0 shows the driver. TSO: the NIC segments TCP. GSO: generic segmentation \
             for other protocols (TCPv6, UDP). ethtool -K eth0 tso off|on. If virtio-net is slow, try turning both \

@@ -23,9 +23,9 @@ public final class NetTapRule implements Rule {
             + "still passes through QEMU's user-space loop; with it the kernel's vhost-net moves packets between "
             + "the tap and the guest's virtqueues directly (vhost-user moves them to a user-space switch instead).";
 
-    private static final RuleInfo INFO = new RuleInfo("NET-TAP", "NET", "tap and vhost-net available",
+    private static final RuleInfo INFO = new RuleInfo("NET-TAP", "NET", "Tap and vhost-net available",
             Severity.WARN, """
-            NET-TAP: tap and vhost-net available
+            NET-TAP: Tap and vhost-net available
 
             The 2020 text: use tap as the NIC back-end.
 

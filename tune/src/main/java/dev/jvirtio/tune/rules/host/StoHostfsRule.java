@@ -27,8 +27,8 @@ public final class StoHostfsRule implements Rule {
             + "performance; today flushes are cheap on SSDs and battery-backed controllers, XFS has removed "
             + "nobarrier (Linux 4.19), and on ext4 it is a data-loss risk.";
 
-    private static final RuleInfo INFO = new RuleInfo("STO-HOSTFS", "STO", "write barriers on", Severity.RISK, """
-            STO-HOSTFS: write barriers on
+    private static final RuleInfo INFO = new RuleInfo("STO-HOSTFS", "STO", "Write barriers on", Severity.RISK, """
+            STO-HOSTFS: Write barriers on
 
             The 2020 text: put the host on ext3, because ext4's barriers cost performance.
 
