@@ -58,7 +58,7 @@ public final class BlkDriverQueue {
     private final long[] dataAddress;
 
     private final int[] slotOfHead;
-    private final boolean[] inFlight;
+    private final boolean[] busy;
     private final int[] type;
     private final long[] sector;
     private final int[] bytes;
@@ -66,6 +66,8 @@ public final class BlkDriverQueue {
     private final int[] chainLengths;
     private final int[] reapedHeads;
     private final int[] reapedLengths;
+    private final int[] reapedSlots;
+    private final int[] reapedStatus;
     private int inFlightCount;
     private long kicks;
     private long waits;
@@ -110,7 +112,7 @@ public final class BlkDriverQueue {
             dataAddress[s] = dataBuffer.deviceAddress() + s * stride;
         }
         this.slotOfHead = new int[queue.size()];
-        this.inFlight = new boolean[depth];
+        this.busy = new boolean[depth];
         this.type = new int[depth];
         this.sector = new long[depth];
         this.bytes = new int[depth];
@@ -118,6 +120,8 @@ public final class BlkDriverQueue {
         this.chainLengths = new int[descriptors];
         this.reapedHeads = new int[queue.size()];
         this.reapedLengths = new int[queue.size()];
+        this.reapedSlots = new int[queue.size()];
+        this.reapedStatus = new int[queue.size()];
         if (polling) {
             queue.disableInterrupts();
         }
@@ -254,7 +258,7 @@ public final class BlkDriverQueue {
     }
 
     private void begin(int slot, int requestType, long firstSector, int length) {
-        if (inFlight[slot]) {
+        if (busy[slot]) {
             throw new IllegalStateException("slot " + slot + " of queue " + index + " is still in flight");
         }
         MemorySegment c = control.asSlice((long) slot * CONTROL_SIZE, CONTROL_SIZE);
@@ -274,7 +278,7 @@ public final class BlkDriverQueue {
             throw new IllegalStateException("queue " + index + " has no free descriptors for slot " + slot);
         }
         slotOfHead[head] = slot;
-        inFlight[slot] = true;
+        busy[slot] = true;
         inFlightCount++;
     }
 
@@ -353,13 +357,13 @@ public final class BlkDriverQueue {
         // may take a head reaped in this same batch.
         for (int i = 0; i < n; i++) {
             int slot = slotOfHead[reapedHeads[i]];
-            inFlight[slot] = false;
-            reapedHeads[i] = slot;
-            reapedLengths[i] = Byte.toUnsignedInt(control.get(ValueLayout.JAVA_BYTE, (long) slot * CONTROL_SIZE + STATUS_AT));
+            busy[slot] = false;
+            reapedSlots[i] = slot;
+            reapedStatus[i] = Byte.toUnsignedInt(control.get(ValueLayout.JAVA_BYTE, (long) slot * CONTROL_SIZE + STATUS_AT));
         }
         inFlightCount -= n;
         for (int i = 0; i < n; i++) {
-            handler.completed(reapedHeads[i], reapedLengths[i]);
+            handler.completed(reapedSlots[i], reapedStatus[i]);
         }
         return n;
     }

@@ -140,6 +140,9 @@ public final class BenchBlkCommand implements Callable<Integer> {
                 List.copyOf(jvmOptions), runSeed);
         PatternCheck.Outcome[] verified = {null};
         BlkBench.AfterRun after = !verify ? null : client -> {
+            if (client.driver().readOnly()) {
+                throw new BenchException("--verify writes a pattern, and the device is read-only");
+            }
             var queue = client.driver().queue(0);
             long bytes = Math.min(verifyBytes, client.driver().capacityBytes() / PatternCheck.SECTOR * PatternCheck.SECTOR);
             PatternCheck.write(queue, bytes, runSeed, client.driver().supports(BlkRequestType.FLUSH));

@@ -97,8 +97,38 @@ public final class GuestMemory {
         return translate(byUserAddress, true, USER, address, length);
     }
 
+    /**
+     * The index (into {@link #regions()}) of the region that holds the whole guest-physical range
+     * {@code [address, address + length)}: translation without allocating a slice, for hot paths
+     * that address the region's segment with an offset.
+     *
+     * @throws GuestMemoryException as {@link #slice(long, long)} does
+     */
+    public int regionIndex(long address, long length) throws GuestMemoryException {
+        MemoryRegion[] regions = byGuestAddress;
+        if (regions.length == 1 && length > 0) {
+            MemoryRegion r = regions[0];
+            long offset = address - r.guestPhysicalAddress();
+            if (Long.compareUnsigned(offset, r.size()) < 0 && Long.compareUnsigned(length, r.size() - offset) <= 0) {
+                return 0;
+            }
+        }
+        return locate(regions, false, GPA, address, length);
+    }
+
+    /** The region at {@code index} of {@link #regions()}. */
+    public MemoryRegion region(int index) {
+        return byGuestAddress[index];
+    }
+
     private static MemorySegment translate(MemoryRegion[] regions, boolean user, String space,
                                            long address, long length) throws GuestMemoryException {
+        MemoryRegion region = regions[locate(regions, user, space, address, length)];
+        return region.segment().asSlice(address - start(region, user), length);
+    }
+
+    private static int locate(MemoryRegion[] regions, boolean user, String space,
+                              long address, long length) throws GuestMemoryException {
         if (length < 0) {
             throw new GuestMemoryException(GuestMemoryException.Reason.NEGATIVE_LENGTH, space, address, length);
         }
@@ -117,7 +147,7 @@ public final class GuestMemory {
             throw new GuestMemoryException(next ? GuestMemoryException.Reason.STRADDLES
                     : GuestMemoryException.Reason.OUTSIDE, space, address, length);
         }
-        return region.segment().asSlice(offset, length);
+        return index;
     }
 
     /** Index of the region containing {@code address}, or -1. Binary search over sorted starts. */

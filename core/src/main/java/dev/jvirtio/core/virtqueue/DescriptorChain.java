@@ -15,10 +15,14 @@ import java.util.Arrays;
  */
 public final class DescriptorChain {
 
-    private static final MemorySegment[] NONE = new MemorySegment[0];
+    private static final MemorySegment[] NO_BASES = new MemorySegment[0];
+    private static final long[] NO_LONGS = new long[0];
 
     private int head = -1;
-    private MemorySegment[] segments = NONE;
+    /** Buffer i is {@code bases[i]} (a whole memory region) from {@code offsets[i]} for {@code lengths[i]} bytes. */
+    private MemorySegment[] bases = NO_BASES;
+    private long[] offsets = NO_LONGS;
+    private long[] lengths = NO_LONGS;
     private int count;
     private int readableCount;
     private long readableLength;
@@ -29,7 +33,7 @@ public final class DescriptorChain {
     }
 
     void reset(int newHead) {
-        Arrays.fill(segments, 0, count, null);
+        Arrays.fill(bases, 0, count, null);
         head = newHead;
         count = 0;
         readableCount = 0;
@@ -38,17 +42,28 @@ public final class DescriptorChain {
         descriptorCount = 0;
     }
 
-    void add(MemorySegment segment, boolean writable) {
-        if (count == segments.length) {
-            segments = Arrays.copyOf(segments, Math.max(4, count * 2));
+    /** Adds a buffer that was bounds-checked against {@code base}; no slice is allocated. */
+    void add(MemorySegment base, long offset, long length, boolean writable) {
+        if (count == bases.length) {
+            int capacity = Math.max(4, count * 2);
+            bases = Arrays.copyOf(bases, capacity);
+            offsets = Arrays.copyOf(offsets, capacity);
+            lengths = Arrays.copyOf(lengths, capacity);
         }
-        segments[count++] = segment;
+        bases[count] = base;
+        offsets[count] = offset;
+        lengths[count] = length;
+        count++;
         if (writable) {
-            writableLength += segment.byteSize();
+            writableLength += length;
         } else {
             readableCount++;
-            readableLength += segment.byteSize();
+            readableLength += length;
         }
+    }
+
+    private MemorySegment segment(int i) {
+        return lengths[i] == 0 ? MemorySegment.NULL : bases[i].asSlice(offsets[i], lengths[i]);
     }
 
     void countDescriptor() {
@@ -85,12 +100,12 @@ public final class DescriptorChain {
 
     /** The i-th device-readable segment, {@code 0 <= i < readableCount()}. */
     public MemorySegment readable(int i) {
-        return segments[checkIndex(i, readableCount)];
+        return segment(checkIndex(i, readableCount));
     }
 
     /** The i-th device-writable segment, {@code 0 <= i < writableCount()}. */
     public MemorySegment writable(int i) {
-        return segments[readableCount + checkIndex(i, count - readableCount)];
+        return segment(readableCount + checkIndex(i, count - readableCount));
     }
 
     private static int checkIndex(int i, int limit) {
@@ -123,17 +138,16 @@ public final class DescriptorChain {
         long want = buffer.byteSize();
         long skip = streamOffset;
         for (int i = from; i < to && done < want; i++) {
-            MemorySegment s = segments[i];
-            long size = s.byteSize();
+            long size = lengths[i];
             if (skip >= size) {
                 skip -= size;
                 continue;
             }
             long n = Math.min(size - skip, want - done);
             if (intoBuffer) {
-                MemorySegment.copy(s, skip, buffer, done, n);
+                MemorySegment.copy(bases[i], offsets[i] + skip, buffer, done, n);
             } else {
-                MemorySegment.copy(buffer, done, s, skip, n);
+                MemorySegment.copy(buffer, done, bases[i], offsets[i] + skip, n);
             }
             done += n;
             skip = 0;
@@ -163,15 +177,15 @@ public final class DescriptorChain {
         }
         int first = from;
         long skip = offset;
-        while (first < to && skip >= segments[first].byteSize() && segments[first].byteSize() > 0) {
-            skip -= segments[first].byteSize();
+        while (first < to && skip >= lengths[first] && lengths[first] > 0) {
+            skip -= lengths[first];
             first++;
         }
         int n = 0;
         long left = length;
         long s = skip;
         for (int i = first; i < to && left > 0; i++) {
-            long take = Math.min(segments[i].byteSize() - s, left);
+            long take = Math.min(lengths[i] - s, left);
             if (take > 0) {
                 n++;
                 left -= take;
@@ -183,9 +197,9 @@ public final class DescriptorChain {
         s = skip;
         int k = 0;
         for (int i = first; i < to && left > 0; i++) {
-            long take = Math.min(segments[i].byteSize() - s, left);
+            long take = Math.min(lengths[i] - s, left);
             if (take > 0) {
-                out[k++] = segments[i].asSlice(s, take);
+                out[k++] = bases[i].asSlice(offsets[i] + s, take);
                 left -= take;
             }
             s = 0;
@@ -197,12 +211,11 @@ public final class DescriptorChain {
     public boolean writeByte(long streamOffset, byte value) {
         long skip = streamOffset;
         for (int i = readableCount; i < count; i++) {
-            MemorySegment s = segments[i];
-            if (skip < s.byteSize()) {
-                s.set(ValueLayout.JAVA_BYTE, skip, value);
+            if (skip < lengths[i]) {
+                bases[i].set(ValueLayout.JAVA_BYTE, offsets[i] + skip, value);
                 return true;
             }
-            skip -= s.byteSize();
+            skip -= lengths[i];
         }
         return false;
     }

@@ -5,6 +5,7 @@ import static dev.jvirtio.core.virtqueue.SplitRingLayout.*;
 import dev.jvirtio.core.device.VirtioFeatures;
 import dev.jvirtio.core.memory.GuestMemory;
 import dev.jvirtio.core.memory.GuestMemoryException;
+import dev.jvirtio.core.memory.MemoryRegion;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
 
@@ -198,6 +199,7 @@ public final class DeviceQueue {
         }
         chain.reset(head);
         MemorySegment table = descriptors;
+        long tableBase = 0;
         int tableSize = size;
         int index = head;
         int ttl = size;
@@ -210,14 +212,16 @@ public final class DeviceQueue {
                 throw new VirtqueueException(VirtqueueError.CHAIN_LOOP,
                         "head=" + head + " has more than " + tableSize + " descriptors");
             }
-            long off = descriptorOffset(index);
+            long off = tableBase + descriptorOffset(index);
             long addr = table.get(LE_LONG, off + DESC_ADDR);
             long len = Integer.toUnsignedLong(table.get(LE_INT, off + DESC_LEN));
             int flags = Short.toUnsignedInt(table.get(LE_SHORT, off + DESC_FLAGS));
             int next = Short.toUnsignedInt(table.get(LE_SHORT, off + DESC_NEXT));
             chain.countDescriptor();
             if ((flags & VIRTQ_DESC_F_INDIRECT) != 0) {
-                table = indirectTable(head, addr, len, flags, inIndirect);
+                MemoryRegion region = indirectTable(head, addr, len, flags, inIndirect);
+                table = region.segment();
+                tableBase = addr - region.guestPhysicalAddress();
                 tableSize = (int) (len / DESC_SIZE);
                 index = 0;
                 ttl = tableSize;
@@ -236,7 +240,12 @@ public final class DeviceQueue {
             if (total > MAX_CHAIN_BYTES) {
                 throw new VirtqueueException(VirtqueueError.CHAIN_TOO_LARGE, "head=" + head + " totals " + total + " bytes");
             }
-            chain.add(translate(head, addr, len), writable);
+            if (len == 0) {
+                chain.add(MemorySegment.NULL, 0, 0, writable);
+            } else {
+                MemoryRegion region = translate(head, addr, len);
+                chain.add(region.segment(), addr - region.guestPhysicalAddress(), len, writable);
+            }
             if ((flags & VIRTQ_DESC_F_NEXT) == 0) {
                 return chain;
             }
@@ -249,7 +258,7 @@ public final class DeviceQueue {
         }
     }
 
-    private MemorySegment indirectTable(int head, long addr, long len, int flags, boolean inIndirect)
+    private MemoryRegion indirectTable(int head, long addr, long len, int flags, boolean inIndirect)
             throws VirtqueueException {
         // 2.7.5.3.1: INDIRECT only if negotiated; never inside an indirect table; never with NEXT.
         if (!indirect) {
@@ -273,12 +282,10 @@ public final class DeviceQueue {
         return translate(head, addr, len);
     }
 
-    private MemorySegment translate(int head, long addr, long len) throws VirtqueueException {
-        if (len == 0) {
-            return MemorySegment.NULL;
-        }
+    /** The region holding the whole buffer; the buffer is bounds-checked, no slice is made. */
+    private MemoryRegion translate(int head, long addr, long len) throws VirtqueueException {
         try {
-            return memory.slice(addr, len);
+            return memory.region(memory.regionIndex(addr, len));
         } catch (GuestMemoryException e) {
             throw new VirtqueueException(VirtqueueError.BUFFER_OUTSIDE_MEMORY, "head=" + head + ": " + e.getMessage(), e);
         }
