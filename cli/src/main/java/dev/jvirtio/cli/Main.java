@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
 @Command(name = "jvirtio", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "virtio back-ends for KVM guests over vhost-user, a front-end to drive and measure them, "
                 + "and a tuner that audits KVM hosts and guests.",
-        subcommands = {ServeCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, DemoCommand.class, AuditCommand.class, ExplainCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -10,6 +10,7 @@ import dev.jvirtio.core.virtqueue.DriverQueue;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 
@@ -66,7 +67,7 @@ final class InProcessTransport implements QueueTransport, AutoCloseable {
                 1, 1 << 16, 1, true));
     }
 
-    static long features(int... blkBits) {
+    static long featureWord(int... blkBits) {
         return VirtioFeatures.of(VirtioFeatures.VERSION_1) | VirtioFeatures.of(blkBits);
     }
 
@@ -94,22 +95,21 @@ final class InProcessTransport implements QueueTransport, AutoCloseable {
     public void kick(int index) {
         kicks++;
         DeviceQueue q = deviceQueues.get(index);
-        List<DescriptorChain> chains = new ArrayList<>();
         DescriptorChain[] out = new DescriptorChain[q.size()];
-        int n = q.pop(out, out.length);
-        for (int i = 0; i < n; i++) {
-            chains.add(out[i]);
-        }
-        if (q.isBroken()) {
-            throw new AssertionError("the driver broke the ring: " + q.failure());
-        }
-        try {
-            if (behaviour.handle(q, chains, usedRings.get(index))) {
-                pendingCalls++;
+        do {
+            int n = q.pop(out, out.length);
+            if (q.isBroken()) {
+                throw new AssertionError("the driver broke the ring: " + q.failure());
             }
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
+            try {
+                if (behaviour.handle(q, new ArrayList<>(Arrays.asList(out).subList(0, n)), usedRings.get(index))) {
+                    pendingCalls++;
+                }
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+            // 2.7.10: ask for the next kick, then re-check for buffers added meanwhile, as a device loop does.
+        } while (q.enableNotification());
     }
 
     @Override
