@@ -29,8 +29,8 @@ import picocli.CommandLine.Spec;
  * malformed domain XML, a damaged capture).
  */
 @Command(name = "audit", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Audit a KVM host (or a guest, from inside) and its guests' configurations against the",
-                "virtio, CPU, memory, network and storage practices; 'jvirtio explain ID' tells the why.",
+        description = {"Audit a KVM host or guest and its guests' configurations against the practices.", "",
+                "Checks the virtio, CPU, memory, network and storage practices; 'jvirtio explain ID' tells the why.",
                 "Exit code: 0 nothing failed at warn or risk, 1 something did, 2 usage error."})
 public final class AuditCommand implements Callable<Integer> {
 
