@@ -29,9 +29,10 @@ import picocli.CommandLine.Option;
  * image.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Serve a sample disk image with jvirtio's vhost-user-blk back-end and boot a small Linux",
-                "guest on it (QEMU; KVM if /dev/kvm exists, else TCG). The guest writes a pattern with",
-                "O_DIRECT, reads it back, makes a file system and reports; the host checks the image."})
+        description = {"Boot a small Linux guest on a sample disk that jvirtio serves.", "",
+                "Serves a sample image with jvirtio's vhost-user-blk back-end and boots a Linux guest on it",
+                "(QEMU; KVM where it works, else TCG). The guest's virtio_blk driver writes a pattern with",
+                "O_DIRECT, reads it back and reports; the host checks the image."})
 public final class DemoCommand implements Callable<Integer> {
 
     private static final long PATTERN_OFFSET = 1L << 20;

@@ -22,9 +22,9 @@ import picocli.CommandLine.Option;
 
 /** {@code jvirtio serve blk}: a virtio-blk back-end over vhost-user. */
 @Command(name = "blk", mixinStandardHelpOptions = true,
-        description = {"Serve a raw image file, a block device, or a null disk as a vhost-user-blk device.",
-                "Prints the QEMU arguments and the libvirt XML that attach it. SIGINT/SIGTERM finish the",
-                "requests in flight, flush, remove the socket and exit 0."})
+        description = {"Serve a raw image, a block device or a null disk as a vhost-user-blk device.", "",
+                "Prints the QEMU arguments and the libvirt XML that attach it. SIGINT or SIGTERM finishes",
+                "the requests in flight, flushes, removes the socket and exits 0."})
 public final class ServeBlkCommand implements Callable<Integer> {
 
     @Option(names = "--socket", required = true, paramLabel = "PATH", description = "UNIX socket to listen on.")

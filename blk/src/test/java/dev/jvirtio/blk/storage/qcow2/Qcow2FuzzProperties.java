@@ -134,7 +134,8 @@ class Qcow2FuzzProperties {
     private static void useReadOnly(Path image) {
         try (Storage disk = Qcow2Storage.open(image, CacheMode.WRITEBACK, true)) {
             for (long at = 0; at < disk.sizeBytes(); at += 256 << 10) {
-                attempt(() -> Disks.read(disk, at, (int) Math.min(256 << 10, disk.sizeBytes() - at)));
+                long from = at;
+                attempt(() -> Disks.read(disk, from, (int) Math.min(256 << 10, disk.sizeBytes() - from)));
             }
         } catch (StorageException e) {
             assertClear(e);
