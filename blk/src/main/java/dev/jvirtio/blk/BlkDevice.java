@@ -7,6 +7,9 @@ import dev.jvirtio.core.device.VirtioDevice;
 import dev.jvirtio.core.device.VirtioFeatures;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.logging.Logger;
 
 /**
@@ -17,7 +20,7 @@ import java.util.logging.Logger;
  * share the storage, which is thread-safe. Config reads and writes may come from the transport's
  * thread.
  */
-public final class BlkDevice implements VirtioDevice {
+public final class BlkDevice implements VirtioDevice, AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(BlkDevice.class.getName());
 
@@ -41,6 +44,7 @@ public final class BlkDevice implements VirtioDevice {
     private final Storage storage;
     private final BlkOptions options;
     private final BlkQueueProcessor[] processors;
+    private final ExecutorService workers;
     private volatile long negotiated;
     private volatile boolean writeback;
 
@@ -48,9 +52,24 @@ public final class BlkDevice implements VirtioDevice {
         this.storage = storage;
         this.options = options;
         this.writeback = storage.writebackCache();
+        this.workers = options.ioWorkers() == 0 ? null : Executors.newFixedThreadPool(options.ioWorkers(),
+                Thread.ofPlatform().name("jvirtio-" + options.name() + "-io", 0).daemon(true).factory());
         this.processors = new BlkQueueProcessor[options.queues()];
         for (int i = 0; i < processors.length; i++) {
             processors[i] = new BlkQueueProcessor(this);
+        }
+    }
+
+    /** The I/O workers, or null when requests are served on the queue threads. */
+    Executor workers() {
+        return workers;
+    }
+
+    /** Stops the I/O workers after the requests they hold. */
+    @Override
+    public void close() {
+        if (workers != null) {
+            workers.close();
         }
     }
 

@@ -1,16 +1,21 @@
 package dev.jvirtio.blk;
 
 /**
- * How a virtio-blk device presents itself.
+ * How a virtio-blk device presents itself and serves requests.
  *
  * @param name      short name for logs and thread names, e.g. "blk0"
  * @param queues    number of request queues (1..64)
  * @param queueSize largest queue size accepted (a power of 2, up to 32768)
  * @param serial    the GET_ID answer, at most 20 bytes used
+ * @param ioWorkers threads that run reads, writes and flushes so that many requests are in flight
+ *                  at once; 0 serves each request inline on its queue's thread
  */
-public record BlkOptions(String name, int queues, int queueSize, String serial) {
+public record BlkOptions(String name, int queues, int queueSize, String serial, int ioWorkers) {
 
     public static final int MAX_QUEUES = 64;
+    public static final int MAX_IO_WORKERS = 256;
+    /** QEMU's thread pool for aio=threads holds up to 64 workers. */
+    public static final int DEFAULT_IO_WORKERS = 64;
 
     public BlkOptions {
         if (queues < 1 || queues > MAX_QUEUES) {
@@ -19,14 +24,26 @@ public record BlkOptions(String name, int queues, int queueSize, String serial) 
         if (queueSize < 2 || queueSize > 32768 || Integer.bitCount(queueSize) != 1) {
             throw new IllegalArgumentException("queueSize=" + queueSize + " must be a power of 2 between 2 and 32768");
         }
+        if (ioWorkers < 0 || ioWorkers > MAX_IO_WORKERS) {
+            throw new IllegalArgumentException("ioWorkers=" + ioWorkers + " must be between 0 and " + MAX_IO_WORKERS);
+        }
     }
 
-    /** One queue of 256 entries named "blk0". */
+    /** Inline service (no I/O workers). */
+    public BlkOptions(String name, int queues, int queueSize, String serial) {
+        this(name, queues, queueSize, serial, 0);
+    }
+
+    /** One queue of 256 entries named "blk0", served inline. */
     public static BlkOptions defaults() {
-        return new BlkOptions("blk0", 1, 256, "jvirtio");
+        return new BlkOptions("blk0", 1, 256, "jvirtio", 0);
     }
 
     public BlkOptions withQueues(int n) {
-        return new BlkOptions(name, n, queueSize, serial);
+        return new BlkOptions(name, n, queueSize, serial, ioWorkers);
+    }
+
+    public BlkOptions withIoWorkers(int n) {
+        return new BlkOptions(name, queues, queueSize, serial, n);
     }
 }

@@ -4,6 +4,7 @@ import static dev.jvirtio.blk.BlkRequestType.*;
 
 import dev.jvirtio.blk.storage.Storage;
 import dev.jvirtio.blk.storage.StorageException;
+import dev.jvirtio.core.device.CompletionSink;
 import dev.jvirtio.core.device.RequestProcessor;
 import dev.jvirtio.core.virtqueue.DescriptorChain;
 import java.lang.foreign.Arena;
@@ -11,6 +12,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.logging.Logger;
 
 /**
@@ -19,7 +22,9 @@ import java.util.logging.Logger;
  * straight between guest memory and the storage. A request the device cannot honour is answered
  * with IOERR or UNSUPP; only a chain without room for the status byte goes back with length 0.
  *
- * <p>Used by one I/O thread at a time.
+ * <p>Reads, writes and flushes run on the device's I/O workers when it has them, so that many
+ * requests of one queue are in flight at once (QEMU's aio=threads); otherwise inline on the
+ * queue's thread. Used by one I/O thread at a time; counters are thread-safe.
  */
 final class BlkQueueProcessor implements RequestProcessor {
 
@@ -30,6 +35,7 @@ final class BlkQueueProcessor implements RequestProcessor {
     private final BlkDevice device;
     private final Storage storage;
     private final BlkCounters counters = new BlkCounters();
+    private volatile CompletionSink sink;
     private final MemorySegment header = Arena.ofAuto().allocate(HEADER_SIZE, 8);
     private final MemorySegment segment = Arena.ofAuto().allocate(DISCARD_SEGMENT_SIZE, 8);
 
@@ -40,6 +46,11 @@ final class BlkQueueProcessor implements RequestProcessor {
 
     BlkCounters counters() {
         return counters;
+    }
+
+    @Override
+    public void bind(CompletionSink completions) {
+        this.sink = completions;
     }
 
     @Override
@@ -80,12 +91,15 @@ final class BlkQueueProcessor implements RequestProcessor {
         if (offset < 0) {
             return fail(chain, statusOffset, S_IOERR, "read out of range");
         }
-        if (length > 0) {
-            storage.read(offset, chain.writableRange(0, length));
-        }
-        counters.reads.increment();
-        counters.bytesRead.add(length);
-        return status(chain, statusOffset, S_OK, length);
+        MemorySegment[] buffers = length > 0 ? chain.writableRange(0, length) : null;
+        return perform(chain, statusOffset, () -> {
+            if (buffers != null) {
+                storage.read(offset, buffers);
+            }
+            counters.reads.increment();
+            counters.bytesRead.add(length);
+            return length;
+        });
     }
 
     private long write(DescriptorChain chain, long sector, long statusOffset) throws StorageException {
@@ -98,15 +112,51 @@ final class BlkQueueProcessor implements RequestProcessor {
         if (offset < 0) {
             return fail(chain, statusOffset, S_IOERR, "write out of range");
         }
-        if (length > 0) {
-            storage.write(offset, chain.readableRange(HEADER_SIZE, length));
-            if (!device.writeback()) {
-                storage.flush();
+        MemorySegment[] buffers = length > 0 ? chain.readableRange(HEADER_SIZE, length) : null;
+        boolean writeThrough = !device.writeback();
+        return perform(chain, statusOffset, () -> {
+            if (buffers != null) {
+                storage.write(offset, buffers);
+                if (writeThrough) {
+                    storage.flush();
+                }
+            }
+            counters.writes.increment();
+            counters.bytesWritten.add(length);
+            return 0;
+        });
+    }
+
+    /** A storage operation; returns the data bytes it wrote into guest memory. */
+    @FunctionalInterface
+    private interface StorageCall {
+        long run() throws StorageException;
+    }
+
+    /**
+     * Runs {@code call} on the device's I/O workers and completes the chain through the sink
+     * ({@link RequestProcessor#PENDING}), or inline when the device has no workers.
+     */
+    private long perform(DescriptorChain chain, long statusOffset, StorageCall call) {
+        CompletionSink s = sink;
+        Executor workers = device.workers();
+        if (s != null && workers != null) {
+            try {
+                workers.execute(() -> s.complete(chain, finish(chain, statusOffset, call)));
+                return PENDING;
+            } catch (RejectedExecutionException e) {
+                // the device is closing: serve it here
             }
         }
-        counters.writes.increment();
-        counters.bytesWritten.add(length);
-        return status(chain, statusOffset, S_OK, 0);
+        return finish(chain, statusOffset, call);
+    }
+
+    private long finish(DescriptorChain chain, long statusOffset, StorageCall call) {
+        try {
+            return status(chain, statusOffset, S_OK, call.run());
+        } catch (StorageException e) {
+            return fail(chain, statusOffset, S_IOERR, e.getMessage());
+        }
     }
 
     /**
@@ -122,10 +172,12 @@ final class BlkQueueProcessor implements RequestProcessor {
         return sector << SECTOR_SHIFT;
     }
 
-    private long flush(DescriptorChain chain, long statusOffset) throws StorageException {
-        storage.flush();
-        counters.flushes.increment();
-        return status(chain, statusOffset, S_OK, 0);
+    private long flush(DescriptorChain chain, long statusOffset) {
+        return perform(chain, statusOffset, () -> {
+            storage.flush();
+            counters.flushes.increment();
+            return 0;
+        });
     }
 
     private long getId(DescriptorChain chain, long statusOffset) {

@@ -49,8 +49,14 @@ class BlkGuestTest {
 
     private static VhostUserBackend serve(Path image, Path socket, CacheMode mode, boolean readOnly, int queues)
             throws Exception {
+        return serve(image, socket, mode, readOnly, queues, 0);
+    }
+
+    /** Serves with {@code ioWorkers} threads running the I/O (0: inline on the queue threads). */
+    private static VhostUserBackend serve(Path image, Path socket, CacheMode mode, boolean readOnly, int queues,
+                                          int ioWorkers) throws Exception {
         RawStorage storage = RawStorage.open(image, mode, readOnly);
-        BlkDevice device = new BlkDevice(storage, new BlkOptions("blk0", queues, 256, "e2e-disk"));
+        BlkDevice device = new BlkDevice(storage, new BlkOptions("blk0", queues, 256, "e2e-disk", ioWorkers));
         return new VhostUserBackend(device, socket, queues, null).start();
     }
 
@@ -105,7 +111,7 @@ class BlkGuestTest {
                     cmp /data/p%1$d /tmp/r%1$d && mark same%1$d yes
                     """.formatted(i, seek, sectors));
         }
-        try (VhostUserBackend backend = serve(image, socket, CacheMode.NONE, false, 1)) {
+        try (VhostUserBackend backend = serve(image, socket, CacheMode.NONE, false, 1, 8)) {
             GuestRun run = boot(test, script.toString(), files, socket, 1, 1);
             assertThat(run.succeeded()).as(run.describe()).isTrue();
             assertThat(run.marker("size")).contains(Long.toString(IMAGE_SIZE));
@@ -139,7 +145,7 @@ class BlkGuestTest {
                 wait
                 mark written yes
                 """;
-        try (VhostUserBackend backend = serve(image, socket, CacheMode.WRITEBACK, false, 2)) {
+        try (VhostUserBackend backend = serve(image, socket, CacheMode.WRITEBACK, false, 2, 4)) {
             GuestRun run = boot(test, script, List.of(GuestFile.of("/data/a", a), GuestFile.of("/data/b", b)), socket, 2, 2);
             assertThat(run.succeeded()).as(run.describe()).isTrue();
             assertThat(run.marker("queues")).contains("2");
@@ -169,7 +175,7 @@ class BlkGuestTest {
                 umount /mnt/disk
                 mark fs made
                 """;
-        try (VhostUserBackend backend = serve(image, socket, CacheMode.NONE, false, 1)) {
+        try (VhostUserBackend backend = serve(image, socket, CacheMode.NONE, false, 1, 8)) {
             GuestRun run = boot(test, script, List.of(GuestFile.of("/data/f", file)), socket, 1, 1);
             assertThat(run.succeeded()).as(run.describe()).isTrue();
         }

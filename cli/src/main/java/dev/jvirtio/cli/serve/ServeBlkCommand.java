@@ -55,6 +55,11 @@ public final class ServeBlkCommand implements Callable<Integer> {
     @Option(names = "--cpus", paramLabel = "LIST", description = "Pin I/O thread i to the i-th CPU of LIST in ascending order, wrapping around (e.g. 2-3,6).")
     String cpus;
 
+    @Option(names = "--io-workers", paramLabel = "N",
+            description = {"Threads that run reads, writes and flushes so that many requests are in flight at once",
+                    "(like QEMU's aio=threads); 0 serves them on the queue threads. Default: 64 for an image, 0 for --null."})
+    Integer ioWorkers;
+
     @Option(names = "--read-only", description = "Export read-only (VIRTIO_BLK_F_RO).")
     boolean readOnly;
 
@@ -75,13 +80,13 @@ public final class ServeBlkCommand implements Callable<Integer> {
         int threadCount = threads != null ? threads : Math.max(1, Math.min(queueCount, cpuCount));
         BlkOptions options;
         try {
-            options = new BlkOptions(name, queueCount, queueSize, serial != null ? serial : defaultSerial());
+            int workers = ioWorkers != null ? ioWorkers : storage.image != null ? BlkOptions.DEFAULT_IO_WORKERS : 0;
+            options = new BlkOptions(name, queueCount, queueSize, serial != null ? serial : defaultSerial(), workers);
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }
         IntConsumer pinning = pinning();
-        try (Storage disk = openStorage()) {
-            BlkDevice device = new BlkDevice(disk, options);
+        try (Storage disk = openStorage(); BlkDevice device = new BlkDevice(disk, options)) {
             VhostUserBackend backend;
             try {
                 backend = new VhostUserBackend(device, socket, threadCount, pinning);

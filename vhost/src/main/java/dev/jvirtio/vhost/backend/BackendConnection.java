@@ -4,6 +4,7 @@ import dev.jvirtio.core.device.QueueDrain;
 import dev.jvirtio.core.device.QueueHandler;
 import dev.jvirtio.core.device.QueueHandlers;
 import dev.jvirtio.core.device.QueueStats;
+import dev.jvirtio.core.device.RequestProcessor;
 import dev.jvirtio.core.device.VirtioDevice;
 import dev.jvirtio.core.memory.GuestMemory;
 import dev.jvirtio.core.memory.GuestMemoryException;
@@ -406,10 +407,32 @@ final class BackendConnection implements AutoCloseable {
         }
         QueueHandler handler = device instanceof QueueHandlers handlers ? handlers.handler(v.index) : null;
         RunningQueue running = handler != null
-                ? new RunningQueue(v, queue, null, null, handler)
-                : new RunningQueue(v, queue, device.processor(v.index), new QueueDrain(BATCH, stats[v.index]), null);
+                ? new RunningQueue(v, queue, null, null, handler, null)
+                : processorQueue(v, queue);
         v.running = running;
         threadFor(v).attach(running);
+    }
+
+    /** A queue served by the device's request processor, which may complete requests later. */
+    private RunningQueue processorQueue(Vring v, DeviceQueue queue) throws VhostUserException {
+        EventFd completions;
+        try {
+            completions = EventFd.create();
+        } catch (LinuxException e) {
+            throw new VhostUserException("vring " + v.index + " cannot start: " + e.getMessage(), e);
+        }
+        QueueDrain drain = new QueueDrain(BATCH, stats[v.index], () -> signalQuietly(completions));
+        RequestProcessor processor = device.processor(v.index);
+        processor.bind(drain.sink());
+        return new RunningQueue(v, queue, processor, drain, null, completions);
+    }
+
+    private static void signalQuietly(EventFd fd) {
+        try {
+            fd.signal();
+        } catch (LinuxException e) {
+            LOG.warning("cannot wake an I/O thread for completions: " + e.getMessage());
+        }
     }
 
     /** Stops serving {@code v}; its next available index becomes its base. */
@@ -419,6 +442,9 @@ final class BackendConnection implements AutoCloseable {
             return;
         }
         threadFor(v).detach(r);
+        if (r.completions() != null) {
+            r.completions().close();
+        }
         v.base = r.queue().nextAvailIndex();
         v.running = null;
     }

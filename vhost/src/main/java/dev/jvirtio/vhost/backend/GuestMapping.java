@@ -19,7 +19,24 @@ import java.util.List;
  */
 final class GuestMapping implements AutoCloseable {
 
-    private record Mapped(MemoryRegionDescription description, Arena arena, MemoryRegion region) {
+    /** A mapped region and how many ADD_MEM_REG messages added it (see {@link #add}). */
+    private static final class Mapped {
+        final MemoryRegionDescription description;
+        final Arena arena;
+        int references = 1;
+
+        Mapped(MemoryRegionDescription description, Arena arena) {
+            this.description = description;
+            this.arena = arena;
+        }
+
+        MemoryRegionDescription description() {
+            return description;
+        }
+
+        Arena arena() {
+            return arena;
+        }
     }
 
     private final List<Mapped> mapped = new ArrayList<>();
@@ -39,11 +56,20 @@ final class GuestMapping implements AutoCloseable {
     }
 
     /**
-     * Maps one region from {@code fd} (which the caller still closes).
+     * Maps one region from {@code fd} (which the caller still closes); a region identical to one
+     * already mapped only counts one more reference to it.
      *
      * @throws VhostUserException if the region is malformed, overlaps another or exceeds the slots
      */
     void add(MemoryRegionDescription d, Fd fd) throws VhostUserException {
+        // QEMU's vhost-user-net has one vhost device per queue pair on the same connection, and each
+        // adds (and later removes) the same regions: an identical region is counted, not mapped again.
+        for (Mapped m : mapped) {
+            if (m.description().equals(d)) {
+                m.references++;
+                return;
+            }
+        }
         if (mapped.size() >= maxRegions) {
             throw new VhostUserException("memory region limit " + maxRegions + " reached");
         }
@@ -56,7 +82,7 @@ final class GuestMapping implements AutoCloseable {
             MemoryRegion region = new MemoryRegion(d.guestPhysicalAddress(), d.size(), d.userAddress(),
                     whole.asSlice(d.mmapOffset(), d.size()));
             GuestMemory next = memory.with(region);
-            mapped.add(new Mapped(d, arena, region));
+            mapped.add(new Mapped(d, arena));
             memory = next;
         } catch (LinuxException | IllegalArgumentException e) {
             arena.close();
@@ -66,8 +92,8 @@ final class GuestMapping implements AutoCloseable {
     }
 
     /**
-     * Unmaps the region matching {@code d} by guest address and size. Queues must no longer use the
-     * old memory when this is called.
+     * Unmaps the region matching {@code d} by guest address and size once every ADD_MEM_REG of it
+     * was matched by a removal. Queues must no longer use the old memory when this is called.
      *
      * @throws VhostUserException if no such region is mapped
      */
@@ -76,6 +102,9 @@ final class GuestMapping implements AutoCloseable {
             Mapped m = mapped.get(i);
             if (m.description().guestPhysicalAddress() == d.guestPhysicalAddress()
                     && m.description().size() == d.size()) {
+                if (--m.references > 0) {
+                    return;
+                }
                 mapped.remove(i);
                 memory = memory.without(d.guestPhysicalAddress(), d.size());
                 m.arena().close();

@@ -27,6 +27,8 @@ final class QueueThread implements AutoCloseable {
     private static final long WAKEUP = -1;
     /** Marks the epoll token of a queue handler's event descriptor; the low bits hold the vring index. */
     private static final long EVENT_TOKEN = 1L << 32;
+    /** Marks the epoll token of a queue's completion eventfd; the low bits hold the vring index. */
+    private static final long COMPLETION_TOKEN = 1L << 33;
 
     private final Thread thread;
     private final Epoll epoll;
@@ -101,6 +103,9 @@ final class QueueThread implements AutoCloseable {
                 if (handler != null && handler.eventDescriptor() >= 0) {
                     epoll.add(Fd.adopt(handler.eventDescriptor()), Epoll.IN | Epoll.ET, EVENT_TOKEN | index);
                 }
+                if (queue.completions() != null) {
+                    epoll.add(queue.completions().fd(), Epoll.IN, COMPLETION_TOKEN | index);
+                }
             } catch (LinuxException e) {
                 try {
                     epoll.remove(queue.vring().kick.fd());
@@ -121,13 +126,23 @@ final class QueueThread implements AutoCloseable {
         });
     }
 
-    /** Stops serving {@code queue}; when this returns, no request of it is in progress. */
+    /**
+     * Stops serving {@code queue}; when this returns, no request of it is in progress: requests a
+     * processor completes elsewhere are waited for and pushed.
+     */
     void detach(RunningQueue queue) {
         call(() -> {
             if (served.remove(queue.vring().index) != null) {
                 unregister(queue);
             }
+            quiesce(queue);
         });
+    }
+
+    private void quiesce(RunningQueue queue) {
+        if (queue.drain() != null) {
+            queue.drain().quiesce(queue.queue(), () -> signal(queue.vring()));
+        }
     }
 
     private void unregister(RunningQueue queue) {
@@ -135,6 +150,13 @@ final class QueueThread implements AutoCloseable {
             epoll.remove(queue.vring().kick.fd());
         } catch (LinuxException | RuntimeException e) {
             LOG.fine(() -> "vring " + queue.vring().index + " kick fd already gone: " + e.getMessage());
+        }
+        if (queue.completions() != null) {
+            try {
+                epoll.remove(queue.completions().fd());
+            } catch (LinuxException | RuntimeException e) {
+                LOG.fine(() -> "vring " + queue.vring().index + " completion fd already gone: " + e.getMessage());
+            }
         }
         QueueHandler handler = queue.handler();
         if (handler != null) {
@@ -172,6 +194,11 @@ final class QueueThread implements AutoCloseable {
                 long token = events.data(i);
                 if (token == WAKEUP) {
                     runTasks();
+                } else if ((token & COMPLETION_TOKEN) != 0) {
+                    RunningQueue q = served.get((int) token);
+                    if (q != null) {
+                        completed(q);
+                    }
                 } else if ((token & EVENT_TOKEN) != 0) {
                     RunningQueue q = served.get((int) token);
                     if (q != null && q.handler() != null) {
@@ -215,6 +242,15 @@ final class QueueThread implements AutoCloseable {
         }
     }
 
+    private void completed(RunningQueue q) {
+        try {
+            q.completions().drain();
+        } catch (LinuxException e) {
+            LOG.warning("vring " + q.vring().index + " completions: " + e.getMessage());
+        }
+        q.drain().complete(q.queue(), () -> signal(q.vring()));
+    }
+
     private void serve(RunningQueue q) {
         q.drain().drain(q.queue(), q.processor(), () -> signal(q.vring()));
         checkBroken(q);
@@ -228,6 +264,7 @@ final class QueueThread implements AutoCloseable {
                     + q.queue().failure().getMessage());
             served.remove(v.index);
             unregister(q);
+            quiesce(q);
             if (v.err != null) {
                 try {
                     v.err.signal();
