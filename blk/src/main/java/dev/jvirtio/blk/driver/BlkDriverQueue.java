@@ -353,11 +353,17 @@ public final class BlkDriverQueue {
         } catch (VirtqueueException e) {
             throw new BlkIoException("the device broke the virtqueue rules on queue " + index + ": " + e.getMessage(), e);
         }
+        // Every head is translated before any handler runs: a handler that stages a new request
+        // may take a head reaped in this same batch.
         for (int i = 0; i < n; i++) {
             int slot = slotOfHead[reapedHeads[i]];
             busy[slot] = false;
-            inFlightCount--;
-            handler.completed(slot, Byte.toUnsignedInt(control.get(ValueLayout.JAVA_BYTE, (long) slot * CONTROL_SIZE + STATUS_AT)));
+            reapedSlots[i] = slot;
+            reapedStatus[i] = Byte.toUnsignedInt(control.get(ValueLayout.JAVA_BYTE, (long) slot * CONTROL_SIZE + STATUS_AT));
+        }
+        inFlightCount -= n;
+        for (int i = 0; i < n; i++) {
+            handler.completed(reapedSlots[i], reapedStatus[i]);
         }
         return n;
     }

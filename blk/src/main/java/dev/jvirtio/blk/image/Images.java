@@ -105,7 +105,13 @@ public final class Images {
         Qcow2CreateOptions resolved = options;
         long virtualSize = size;
         if (options.backingFile() != null) {
-            Path backing = Path.of(options.backingFile());
+            Path backing;
+            try {
+                backing = Path.of(options.backingFile());
+            } catch (java.nio.file.InvalidPathException e) {
+                throw new StorageException("backing file name '" + options.backingFile() + "' of new image " + path
+                        + " is not a valid path", e);
+            }
             if (!backing.isAbsolute()) {
                 Path dir = path.toAbsolutePath().getParent();
                 backing = dir == null ? backing : dir.resolve(backing);

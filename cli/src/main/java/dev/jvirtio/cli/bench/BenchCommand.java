@@ -8,7 +8,7 @@ import picocli.CommandLine.Spec;
 /** {@code jvirtio bench}: performance measurements of back-ends; the work is in its subcommands. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measures vhost-user back-ends side by side with jvirtio's own front-end driver.",
-        subcommands = {BenchBlkCommand.class, BenchCompareCommand.class})
+        subcommands = {BenchBlkCommand.class, BenchCompareCommand.class, BenchNetCommand.class})
 public final class BenchCommand implements Callable<Integer> {
 
     @Spec

@@ -204,9 +204,12 @@ public final class BenchCompareCommand implements Callable<Integer> {
         Files.move(partial, path);
     }
 
+    /** "jvirtio bench compare" and the options this command was given, as the reports quote it. */
     private String commandLine() {
+        List<String> args = spec.commandLine().getParseResult().originalArgs();
+        int own = args.indexOf(spec.name());
         List<String> words = new ArrayList<>(List.of("jvirtio", "bench", "compare"));
-        words.addAll(spec.commandLine().getParseResult().originalArgs());
+        words.addAll(args.subList(own + 1, args.size()));
         return String.join(" ", words);
     }
 

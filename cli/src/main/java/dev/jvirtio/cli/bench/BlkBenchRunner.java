@@ -102,7 +102,7 @@ final class BlkBenchRunner {
             waits += w.queue.waits() - w.waitsBefore;
         }
         if (ops == 0) {
-            throw new BenchException("no request completed in the measured " + time.toSeconds() + " s");
+            throw new BenchException("no request completed in the measured " + time.toMillis() / 1000.0 + " s");
         }
         BlkBenchResult.Latency latency = new BlkBenchResult.Latency(all.getMinValue() / 1e3,
                 all.getValueAtPercentile(50) / 1e3, all.getValueAtPercentile(99) / 1e3,

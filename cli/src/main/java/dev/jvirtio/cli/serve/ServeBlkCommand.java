@@ -2,9 +2,10 @@ package dev.jvirtio.cli.serve;
 
 import dev.jvirtio.blk.BlkDevice;
 import dev.jvirtio.blk.BlkOptions;
+import dev.jvirtio.blk.image.ImageFormat;
+import dev.jvirtio.blk.image.Images;
 import dev.jvirtio.blk.storage.CacheMode;
 import dev.jvirtio.blk.storage.NullStorage;
-import dev.jvirtio.blk.storage.RawStorage;
 import dev.jvirtio.blk.storage.Storage;
 import dev.jvirtio.cli.SizeArgument;
 import dev.jvirtio.cli.UserError;
@@ -122,7 +123,8 @@ public final class ServeBlkCommand implements Callable<Integer> {
             return new NullStorage(SizeArgument.parse(storage.nullSize));
         }
         try {
-            return RawStorage.open(storage.image, mode, readOnly);
+            // raw or qcow2, detected from the image's first bytes.
+            return Images.open(storage.image, ImageFormat.AUTO, mode, readOnly);
         } catch (Exception e) {
             throw new UserError(e.getMessage(), e);
         }

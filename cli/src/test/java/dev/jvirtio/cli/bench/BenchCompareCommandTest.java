@@ -46,6 +46,7 @@ class BenchCompareCommandTest {
         String expected = String.format(Locale.ROOT, "null 16M, randread 4k QD 2: median IOPS jvirtio/qsd %.2f", jvirtio / qsd);
         assertThat(run.out()).contains(expected);
         String markdown = Files.readString(out.resolve("compare.md"));
+        assertThat(markdown).startsWith("Command: `jvirtio bench compare --targets jvirtio,qsd --disks null,writeback --size 16M");
         assertThat(markdown).contains("| disk | workload | jvirtio IOPS | qsd IOPS | IOPS jvirtio/qsd |")
                 .contains(String.format(Locale.ROOT, "| %.2f |", jvirtio / qsd));
 

@@ -113,8 +113,26 @@ public final class Audit {
      *                              libvirt URI does not answer
      */
     public AuditReport run() throws GuestConfigException {
+        List<String> notes = new ArrayList<>();
+        AuditContext context = gather(notes);
+        List<Finding> findings = new ArrayList<>();
+        for (Rule rule : rules.rules()) {
+            findings.addAll(evaluate(rule, context));
+        }
+        return new AuditReport(label, context.host().describe(), findings, notes);
+    }
+
+    /**
+     * Reads the facts and loads the guests without judging them: what {@link #run} judges and what
+     * a plan starts from. What could not be read (files, stored configurations, guests' own
+     * warnings) is appended to {@code notes}, one sentence each.
+     *
+     * @throws GuestConfigException when a given configuration file cannot be read or parsed, or a
+     *                              libvirt URI does not answer
+     */
+    public AuditContext gather(List<String> notes) throws GuestConfigException {
         HostFacts host = HostFacts.read(root);
-        List<String> notes = new ArrayList<>(host.problems());
+        notes.addAll(host.problems());
         Map<String, Guest> guests = new LinkedHashMap<>();
         for (Path path : domainXml) {
             add(guests, GuestLoader.fromDomainXml(path));
@@ -146,12 +164,7 @@ public final class Audit {
         for (Guest guest : guests.values()) {
             guest.problems().forEach(problem -> notes.add(guest.name() + ": " + problem));
         }
-        AuditContext context = AuditContext.of(host, new ArrayList<>(guests.values()));
-        List<Finding> findings = new ArrayList<>();
-        for (Rule rule : rules.rules()) {
-            findings.addAll(evaluate(rule, context));
-        }
-        return new AuditReport(label, host.describe(), findings, notes);
+        return AuditContext.of(host, new ArrayList<>(guests.values()));
     }
 
     /**

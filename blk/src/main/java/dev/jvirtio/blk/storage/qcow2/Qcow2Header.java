@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -353,7 +354,7 @@ public final class Qcow2Header {
      *
      * @throws StorageException for encryption, an external data file, a non-zlib compression,
      *     extended L2 entries or an unknown incompatible feature; when {@code writable}, also for
-     *     the corrupt bit, the dirty bit and internal snapshots
+     *     the corrupt bit, the dirty bit, internal snapshots and consistent persistent bitmaps
      */
     public void requireSupported(boolean writable) {
         if (cryptMethod != 0) {
@@ -394,6 +395,18 @@ public final class Qcow2Header {
             throw new StorageException(name + " has " + nbSnapshots + " internal snapshot"
                     + (nbSnapshots == 1 ? "" : "s") + ", which jvirtio opens read-only only");
         }
+        // qcow2.txt, autoclear bit 0: writing would make the bitmaps inconsistent; refuse rather than
+        // silently break the incremental backups that rely on them.
+        if (bitmapsExtension && (autoclearFeatures & AUTOCLEAR_BITMAPS) != 0) {
+            throw new StorageException(name + " has " + bitmapCount + " persistent bitmap"
+                    + (bitmapCount == 1 ? "" : "s") + ", which jvirtio does not update; remove them with"
+                    + " 'qemu-img bitmap --remove' or open the image read-only");
+        }
+    }
+
+    /** Whether the bitmaps extension is present and marked consistent. */
+    boolean bitmapsConsistent() {
+        return bitmapsExtension && (autoclearFeatures & AUTOCLEAR_BITMAPS) != 0;
     }
 
     private String incompatibleName(int bit) {
@@ -558,7 +571,12 @@ public final class Qcow2Header {
         if (backingFile == null) {
             return Optional.empty();
         }
-        Path named = Path.of(backingFile);
+        Path named;
+        try {
+            named = Path.of(backingFile);
+        } catch (InvalidPathException e) {
+            throw new StorageException(name + " names a backing file that is not a valid path: " + e.getMessage(), e);
+        }
         if (named.isAbsolute()) {
             return Optional.of(named);
         }

@@ -51,8 +51,8 @@ import java.util.zip.Inflater;
  *
  * <p>What it refuses, with one sentence naming the image: encryption, external data files, zstd
  * compression, extended L2 entries, and writing to an image that is marked corrupt, has the dirty
- * bit set (lazy refcounts that were not written back) or has internal snapshots (those open
- * read-only). Metadata that points outside the file, is misaligned or overlaps other metadata is
+ * bit set (lazy refcounts that were not written back), has internal snapshots or has consistent
+ * persistent bitmaps (those open read-only; writing would invalidate the bitmaps). Metadata that points outside the file, is misaligned or overlaps other metadata is
  * reported as corruption; an image opened for writing is then marked corrupt and refuses further
  * writes, as QEMU does. Guest data is never written over the image's own metadata.
  *

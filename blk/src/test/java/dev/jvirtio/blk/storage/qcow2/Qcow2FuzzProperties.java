@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Random;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import net.jqwik.api.statistics.Statistics;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 
@@ -146,10 +147,11 @@ class Qcow2FuzzProperties {
     private static long useWritable(Path image, Random random) {
         long written = 0;
         try (Storage disk = Qcow2Storage.open(image, CacheMode.WRITEBACK, false)) {
+            Statistics.label("writable open").collect("opened");
             long size = disk.sizeBytes();
             for (int i = 0; i < 12; i++) {
-                int length = 512 * random.nextInt(1, 40);
-                long offset = 512L * random.nextLong((size - length) / 512);
+                int length = (int) Math.min(512 * random.nextInt(1, 40), size);
+                long offset = 512L * random.nextLong(Math.max(1, (size - length) / 512));
                 switch (random.nextInt(5)) {
                     case 0 -> attempt(() -> disk.discard(offset, length));
                     case 1 -> attempt(() -> disk.writeZeroes(offset, length, random.nextBoolean()));
@@ -165,6 +167,7 @@ class Qcow2FuzzProperties {
                 }
             }
         } catch (StorageException e) {
+            Statistics.label("writable open").collect("refused");
             assertClear(e);
         }
         return written;
@@ -173,7 +176,9 @@ class Qcow2FuzzProperties {
     private static void attempt(Runnable request) {
         try {
             request.run();
+            Statistics.label("request").collect("served");
         } catch (StorageException e) {
+            Statistics.label("request").collect("refused");
             assertClear(e);
         }
     }

@@ -69,7 +69,7 @@ class Qcow2HostileInputTest {
         "96|4|7|refcount_order of 7",
         "100|4|4097|header_length of 4097",
         "100|4|100|header_length of 100",
-        "8|8|4000|backing file name at offset 4000",
+        "8|8|5000|backing file name at offset 5000",
         "16|4|5000|backing file name of 5000 bytes",
         "112|4|305419896|header extension 0x12345678"})
     void corruptHeaderFieldsAreNamed(int offset, int width, long value, String message) throws Exception {
@@ -176,7 +176,8 @@ class Qcow2HostileInputTest {
         long entry = field(image, (int) l2);
         assertThat(entry & Qcow2Layout.COMPRESSED).isNotZero();
         long host = entry & ((1L << (62 - (12 - 8))) - 1);
-        patch(image, host, Disks.pattern(new Random(2), 64));
+        // 0xff starts a deflate block of the reserved type 3.
+        patch(image, host, new byte[] {(byte) 0xff});
         try (Storage disk = Qcow2Storage.open(image, CacheMode.WRITEBACK, true)) {
             assertThatThrownBy(() -> Disks.read(disk, 0, 4096)).isInstanceOf(StorageException.class)
                     .hasMessageContaining("compressed cluster for guest offset 0");

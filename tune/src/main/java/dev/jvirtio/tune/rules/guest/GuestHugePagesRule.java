@@ -13,7 +13,7 @@ import java.util.Optional;
 public final class GuestHugePagesRule extends GuestRule {
 
     /** Guests with at least this much RAM are judged: below it the TLB reach of 4 KiB pages suffices. */
-    static final long THRESHOLD_KIB = 4L << 20;
+    public static final long THRESHOLD_KIB = 4L << 20;
 
     public GuestHugePagesRule() {
         super("MEM-HUGEPAGES-GUEST", "MEM", "Large guests are backed by huge pages", Severity.INFO,

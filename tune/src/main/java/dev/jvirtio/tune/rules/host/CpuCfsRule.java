@@ -24,11 +24,11 @@ import java.util.Optional;
 public final class CpuCfsRule implements Rule {
 
     /** The longest throttled stretch per period that passes, in microseconds. */
-    static final long MAX_STALL_MICROS = 50_000;
+    public static final long MAX_STALL_MICROS = 50_000;
     /** The period recommended when a limit is kept, in microseconds. */
-    static final long SHORT_PERIOD_MICROS = 10_000;
+    public static final long SHORT_PERIOD_MICROS = 10_000;
     /** The kernel's default CFS period, in microseconds. */
-    static final long DEFAULT_PERIOD_MICROS = 100_000;
+    public static final long DEFAULT_PERIOD_MICROS = 100_000;
 
     private static final String REASON = "A CFS quota lets a group run QUOTA microseconds in every PERIOD; once its "
             + "threads have used the quota they all wait for the next period. The 2020 text gave cgroup v1's "

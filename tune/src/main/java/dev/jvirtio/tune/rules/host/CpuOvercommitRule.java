@@ -23,7 +23,7 @@ public final class CpuOvercommitRule implements Rule {
     /** More vCPUs than this per host CPU fails, host-wide and per node. */
     static final double MAX_RATIO = 4.0;
     /** More pinned vCPUs' worth than this on one host CPU fails: pinning is meant to dedicate CPUs. */
-    static final double MAX_PINNED_LOAD = 2.0;
+    public static final double MAX_PINNED_LOAD = 2.0;
 
     private static final String REASON = "Each vCPU is a host thread; when more vCPUs are runnable than there are "
             + "CPUs they wait for each other and add context switches, and a guest whose vCPU is descheduled while "

@@ -18,7 +18,7 @@ import java.util.List;
 public final class MemKsmRule implements Rule {
 
     /** Savings below this share of the host's memory do not pay for the scanning. */
-    static final double MIN_SAVING = 0.01;
+    public static final double MIN_SAVING = 0.01;
     private static final long PAGE_KIB = 4;
 
     private static final String REASON = "KSM scans guest memory and merges identical pages into one copy-on-write "

@@ -14,12 +14,14 @@ import java.util.List;
  */
 public final class MemSwapRule implements Rule {
 
-    static final long HOST_VALUE = 10;
-    static final long HOST_MIN = 1;
-    static final long HOST_MAX = 20;
-    static final long GUEST_VALUE = 30;
-    static final long GUEST_MIN = 10;
-    static final long GUEST_MAX = 40;
+    /** The swappiness recommended on a host, and the range that passes there. */
+    public static final long HOST_VALUE = 10;
+    public static final long HOST_MIN = 1;
+    public static final long HOST_MAX = 20;
+    /** The swappiness recommended inside a guest, and the range that passes there. */
+    public static final long GUEST_VALUE = 30;
+    public static final long GUEST_MIN = 10;
+    public static final long GUEST_MAX = 40;
 
     private static final String REASON = "The 2020 advice was vm.swappiness=0 to avoid swap. Since Linux 3.5, 0 means "
             + "swap only when memory is nearly exhausted, which invites the OOM killer to kill a guest instead; a "
