@@ -1,5 +1,7 @@
 package dev.jvirtio.cli;
 
+import dev.jvirtio.cli.bench.BenchCommand;
+import dev.jvirtio.cli.image.ImageCommand;
 import dev.jvirtio.cli.serve.ServeCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -11,8 +13,8 @@ import picocli.CommandLine.Command;
 @Command(name = "jvirtio", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "virtio back-ends for KVM guests over vhost-user, a front-end to drive and measure them, "
                 + "and a tuner that audits KVM hosts and guests.",
-        subcommands = {ServeCommand.class, DemoCommand.class, AuditCommand.class, ExplainCommand.class,
-                CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, DemoCommand.class, BenchCommand.class, ImageCommand.class,
+                AuditCommand.class, ExplainCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -14,19 +14,13 @@ import dev.jvirtio.net.NetQueueCounters;
 import dev.jvirtio.net.port.Switch;
 import dev.jvirtio.net.port.SwitchPort;
 import dev.jvirtio.vhost.backend.VhostUserBackend;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.io.TempDir;
@@ -194,14 +188,83 @@ class NetGuestTest {
 
     @Test
     void guestAndHostOverATapInANamespacePingAndMove64MiBEachWay(TestInfo test) throws Exception {
+        Map<String, Long> counters = overTap(test, 1, 1, TAP_MIB);
+        assertThat(counters.get("tx-gso")).as("TSO frames the guest sent through the tap, unsegmented").isPositive();
+        assertThat(counters.get("rx-gso")).as("GSO frames the host sent to the guest, unsegmented").isPositive();
+    }
+
+    @Test
+    void twoQueuePairsOnAMultiQueueTapWithTwoCpus(TestInfo test) throws Exception {
+        overTap(test, 2, 2, 16);
+    }
+
+    /** Ping, then {@code mib} MiB each way between the guest and the host over a tap in a namespace. */
+    private Map<String, Long> overTap(TestInfo test, int pairs, int cpus, int mib) throws Exception {
         GuestRequirements.qemu();
         GuestRequirements.program("ip", "iproute2");
         GuestRequirements.program("busybox", "busybox-static");
-        byte[] hostData = new byte[TAP_MIB << 20];
+        byte[] hostData = new byte[mib << 20];
         new Random(8).nextBytes(hostData);
         Path hostOut = dir.resolve("host-out.bin");
         Path hostIn = dir.resolve("host-in.bin");
         Files.write(hostOut, hostData);
+        String guestScript = """
+                set -e
+                ip link set lo up
+                ip addr add %1$s/24 dev eth0
+                ip link set eth0 up
+                mark queues "$(ls -d /sys/class/net/eth0/queues/tx-* | wc -l)"
+                tries=0
+                until ping -c 1 -W 1 %2$s >/dev/null 2>&1; do
+                  tries=$((tries + 1))
+                  if [ $tries -ge %3$d ]; then mark ping failed; exit 1; fi
+                done
+                mark ping "$(ping -c 3 %2$s | grep -o '[0-9]* packets received')"
+                dd if=/dev/urandom of=/tmp/out bs=65536 count=%4$d 2>/dev/null
+                mark out-md5 "$(md5sum < /tmp/out | cut -d ' ' -f 1)"
+                nc %2$s 5001 < /tmp/out > /dev/null
+                mark sent yes
+                nc %2$s 5002 < /dev/console > /tmp/in
+                mark in-md5 "$(md5sum < /tmp/in | cut -d ' ' -f 1)"
+                mark in-size "$(wc -c < /tmp/in)"
+                """.formatted(GUEST_IP, HOST_IP, PING_TRIES, (mib << 20) / 65536);
+        Path socket = dir.resolve("tap.sock");
+        String tapName = "jvtap0";
+        try (TestNamespace ns = TestNamespace.create("jvirtio-e2e-" + ProcessHandle.current().pid());
+             TapBackendProcess backend = TapBackendProcess.start(ns, socket, tapName, pairs, dir.resolve("backend.log"))) {
+            ns.run("ip", "link", "set", "lo", "up");
+            ns.run("ip", "addr", "add", HOST_IP + "/24", "dev", tapName);
+            ns.run("ip", "link", "set", tapName, "up");
+            // The host receives first (its input stays open, so it reads to the guest's end), then sends.
+            Process receiver = ns.start(List.of("busybox", "nc", "-l", "-p", "5001"), null, hostIn);
+            Process sender = ns.start(List.of("busybox", "nc", "-l", "-p", "5002"), hostOut, dir.resolve("sender-out.bin"));
+            GuestRun run;
+            try {
+                run = machine(test, "guest", guestScript, List.of(), socket, pairs, "52:54:00:00:01:02", cpus).run();
+            } finally {
+                GuestTools.stop(receiver);
+                GuestTools.stop(sender);
+            }
+            Map<String, Long> counters = backend.finish();
+            assertThat(run.succeeded()).as(run.describe()).isTrue();
+            assertThat(run.marker("queues")).as("the guest's transmit queues").contains(Integer.toString(pairs));
+            assertThat(run.marker("ping")).as("pings the host answered").contains("3 packets received");
+            assertThat(Files.size(hostIn)).as("bytes the host received").isEqualTo((long) mib << 20);
+            assertThat(Digests.md5(Files.readAllBytes(hostIn))).as("guest to host").isEqualTo(run.marker("out-md5").orElseThrow());
+            assertThat(run.marker("in-size")).contains(Long.toString((long) mib << 20));
+            assertThat(run.marker("in-md5")).as("host to guest").contains(Digests.md5(hostData));
+            assertThat(counters.get("rx-frames")).as("frames the guest received through the tap").isPositive();
+            assertThat(counters.get("tx-frames")).as("frames the guest sent through the tap").isPositive();
+            return counters;
+        }
+    }
+
+    @Test
+    void aGuestOnTheSwitchReachesTheHostThroughTheTapUplink(TestInfo test) throws Exception {
+        GuestRequirements.qemu();
+        GuestRequirements.program("ip", "iproute2");
+        GuestRequirements.program("busybox", "busybox-static");
+        int mib = 16;
         String guestScript = """
                 set -e
                 ip link set lo up
@@ -217,38 +280,28 @@ class NetGuestTest {
                 mark out-md5 "$(md5sum < /tmp/out | cut -d ' ' -f 1)"
                 nc %2$s 5001 < /tmp/out > /dev/null
                 mark sent yes
-                nc %2$s 5002 < /dev/console > /tmp/in
-                mark in-md5 "$(md5sum < /tmp/in | cut -d ' ' -f 1)"
-                mark in-size "$(wc -c < /tmp/in)"
-                """.formatted(GUEST_IP, HOST_IP, PING_TRIES, (TAP_MIB << 20) / 65536);
-        Path socket = dir.resolve("tap.sock");
-        String tapName = "jvtap0";
-        try (TestNamespace ns = TestNamespace.create("jvirtio-e2e-" + ProcessHandle.current().pid());
-             TapBackendProcess backend = TapBackendProcess.start(ns, socket, tapName, 1, dir.resolve("backend.log"))) {
+                """.formatted(GUEST_IP, HOST_IP, PING_TRIES, (mib << 20) / 65536);
+        Path socket = dir.resolve("uplink.sock");
+        Path hostIn = dir.resolve("host-in.bin");
+        String tapName = "jvup0";
+        try (TestNamespace ns = TestNamespace.create("jvirtio-e2e-up-" + ProcessHandle.current().pid());
+             TapBackendProcess backend = TapBackendProcess.start(ns, socket, tapName, 1, true, dir.resolve("backend.log"))) {
             ns.run("ip", "link", "set", "lo", "up");
             ns.run("ip", "addr", "add", HOST_IP + "/24", "dev", tapName);
             ns.run("ip", "link", "set", tapName, "up");
-            // The host receives first (its input stays open, so it reads to the guest's end), then sends.
             Process receiver = ns.start(List.of("busybox", "nc", "-l", "-p", "5001"), null, hostIn);
-            Process sender = ns.start(List.of("busybox", "nc", "-l", "-p", "5002"), hostOut, dir.resolve("sender-out.bin"));
             GuestRun run;
             try {
                 run = machine(test, "guest", guestScript, List.of(), socket, 1, "52:54:00:00:01:02", 1).run();
             } finally {
                 GuestTools.stop(receiver);
-                GuestTools.stop(sender);
             }
             Map<String, Long> counters = backend.finish();
             assertThat(run.succeeded()).as(run.describe()).isTrue();
             assertThat(run.marker("ping")).as("pings the host answered").contains("3 packets received");
-            assertThat(Files.size(hostIn)).as("bytes the host received").isEqualTo((long) TAP_MIB << 20);
-            assertThat(Digests.md5(Files.readAllBytes(hostIn))).as("guest to host").isEqualTo(run.marker("out-md5").orElseThrow());
-            assertThat(run.marker("in-size")).contains(Long.toString((long) TAP_MIB << 20));
-            assertThat(run.marker("in-md5")).as("host to guest").contains(Digests.md5(hostData));
-            assertThat(counters.get("rx-frames")).as("frames the guest received through the tap").isPositive();
-            assertThat(counters.get("tx-frames")).as("frames the guest sent through the tap").isPositive();
-            assertThat(counters.get("tx-gso")).as("TSO frames the guest sent through the tap, unsegmented").isPositive();
-            assertThat(counters.get("rx-gso")).as("GSO frames the host sent to the guest, unsegmented").isPositive();
+            assertThat(Files.size(hostIn)).as("bytes the host received").isEqualTo((long) mib << 20);
+            assertThat(Digests.md5(Files.readAllBytes(hostIn))).isEqualTo(run.marker("out-md5").orElseThrow());
+            assertThat(counters.get("rx-frames")).as("frames from the host through the uplink").isPositive();
         }
     }
 }

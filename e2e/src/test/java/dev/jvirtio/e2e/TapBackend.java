@@ -3,6 +3,8 @@ package dev.jvirtio.e2e;
 import dev.jvirtio.net.MacAddress;
 import dev.jvirtio.net.NetDevice;
 import dev.jvirtio.net.NetOptions;
+import dev.jvirtio.net.port.Port;
+import dev.jvirtio.net.port.Switch;
 import dev.jvirtio.net.port.TapPort;
 import dev.jvirtio.vhost.backend.VhostUserBackend;
 import java.nio.file.Path;
@@ -13,7 +15,8 @@ import java.nio.file.Path;
  * once the socket listens, serves until its standard input closes, then prints the device's
  * counters as {@code rx-frames N}, {@code tx-frames N}, {@code rx-gso N}, {@code tx-gso N} lines.
  *
- * <p>Arguments: SOCKET TAP-NAME QUEUE-PAIRS.
+ * <p>Arguments: SOCKET TAP-NAME QUEUE-PAIRS [switch-uplink]; with {@code switch-uplink} the device
+ * sits on an in-process switch whose uplink is the tap, instead of on the tap itself.
  */
 public final class TapBackend {
 
@@ -24,10 +27,19 @@ public final class TapBackend {
         Path socket = Path.of(args[0]);
         String tapName = args[1];
         int pairs = Integer.parseInt(args[2]);
-        try (TapPort tap = TapPort.open(tapName, pairs)) {
-            NetDevice device = new NetDevice(NetOptions.of("net0", pairs, MacAddress.parse("52:54:00:00:01:02")), tap);
+        boolean uplink = args.length > 3 && args[3].equals("switch-uplink");
+        Switch fabric = new Switch();
+        Port port;
+        if (uplink) {
+            fabric.attachUplink(TapPort.open(tapName, 1));
+            port = fabric.addPort("guest", pairs);
+        } else {
+            port = TapPort.open(tapName, pairs);
+        }
+        try (fabric; port) {
+            NetDevice device = new NetDevice(NetOptions.of("net0", pairs, MacAddress.parse("52:54:00:00:01:02")), port);
             try (VhostUserBackend backend = new VhostUserBackend(device, socket, pairs, null).start()) {
-                System.out.println("ready " + tap.name());
+                System.out.println("ready " + tapName);
                 System.out.flush();
                 while (System.in.read() >= 0) {
                     // serve until the test closes our input
@@ -45,6 +57,7 @@ public final class TapBackend {
             System.out.println("rx-gso " + rxGso);
             System.out.println("tx-gso " + txGso);
             System.out.println("summary " + device.summary());
+            System.out.println("summary " + fabric);
         }
     }
 }

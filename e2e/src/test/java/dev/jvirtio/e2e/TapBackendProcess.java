@@ -26,10 +26,19 @@ final class TapBackendProcess implements AutoCloseable {
 
     /** Starts the back-end and returns once it listens on {@code socket} (it says so on its output). */
     static TapBackendProcess start(TestNamespace ns, Path socket, String tap, int pairs, Path log) throws Exception {
+        return start(ns, socket, tap, pairs, false, log);
+    }
+
+    /** Like {@link #start(TestNamespace, Path, String, int, Path)}, on a switch with the tap as uplink if {@code uplink}. */
+    static TapBackendProcess start(TestNamespace ns, Path socket, String tap, int pairs, boolean uplink, Path log)
+            throws Exception {
         List<String> command = new ArrayList<>(ns.prefix());
         command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                 TapBackend.class.getName(), socket.toString(), tap, Integer.toString(pairs)));
+        if (uplink) {
+            command.add("switch-uplink");
+        }
         Process p = new ProcessBuilder(command).redirectError(log.toFile()).start();
         TapBackendProcess backend = new TapBackendProcess(p, log);
         String first = backend.out.readLine();

@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
 
 /** {@code jvirtio serve blk}: a virtio-blk back-end over vhost-user. */
 @Command(name = "blk", mixinStandardHelpOptions = true,
-        description = {"Serve a raw image, a block device or a null disk as a vhost-user-blk device.", "",
+        description = {"Serve a raw or qcow2 image, a block device or a null disk as a vhost-user-blk device.", "",
                 "Prints the QEMU arguments and the libvirt XML that attach it. SIGINT or SIGTERM finishes",
                 "the requests in flight, flushes, removes the socket and exits 0."})
 public final class ServeBlkCommand implements Callable<Integer> {
@@ -35,13 +35,17 @@ public final class ServeBlkCommand implements Callable<Integer> {
     StorageChoice storage;
 
     static final class StorageChoice {
-        @Option(names = "--image", paramLabel = "FILE", description = "Raw image file or block device.")
+        @Option(names = "--image", paramLabel = "FILE", description = "Image file (raw or qcow2) or block device.")
         Path image;
 
         @Option(names = "--null", paramLabel = "SIZE",
                 description = "A null disk of SIZE (e.g. 1G): reads leave buffers untouched, writes are dropped.")
         String nullSize;
     }
+
+    @Option(names = "--format", defaultValue = "auto", paramLabel = "FORMAT",
+            description = "auto (detect from the header), raw or qcow2. Default: ${DEFAULT-VALUE}.")
+    String format;
 
     @Option(names = "--cache", defaultValue = "none", paramLabel = "MODE",
             description = "none (O_DIRECT), writeback, writethrough, directsync or unsafe. Default: ${DEFAULT-VALUE}.")
@@ -124,9 +128,17 @@ public final class ServeBlkCommand implements Callable<Integer> {
         }
         try {
             // raw or qcow2, detected from the image's first bytes.
-            return Images.open(storage.image, ImageFormat.AUTO, mode, readOnly);
+            return Images.open(storage.image, imageFormat(), mode, readOnly);
         } catch (Exception e) {
             throw new UserError(e.getMessage(), e);
+        }
+    }
+
+    private ImageFormat imageFormat() {
+        try {
+            return ImageFormat.parse(format);
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
         }
     }
 

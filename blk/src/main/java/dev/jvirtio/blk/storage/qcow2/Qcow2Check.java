@@ -328,11 +328,13 @@ public final class Qcow2Check {
         if (length <= 0) {
             return;
         }
-        if (offset < 0 || offset >= fileSize || length > fileSize - offset) {
+        if (offset < 0 || offset >= fileSize) {
             corruption("ERROR " + what + " at " + hex(offset) + " (" + length + " bytes) is outside the image");
             return;
         }
-        for (long c = offset >>> clusterBits; c <= (offset + length - 1) >>> clusterBits; c++) {
+        // A range may end past the end of the file (the file's last cluster need not be complete).
+        long end = Math.min(fileSize, offset + Math.min(length, fileSize));
+        for (long c = offset >>> clusterBits; c <= (end - 1) >>> clusterBits; c++) {
             references[(int) c]++;
         }
     }

@@ -264,7 +264,7 @@ public final class Qcow2Storage implements Storage {
         }
         Path backingPath = named.get();
         String of = "the backing file " + backingPath + " of image " + image;
-        if (header.backingFile().orElseThrow().contains(":") && header.backingFile().orElseThrow().startsWith("json:")) {
+        if (header.backingFile().orElseThrow().startsWith("json:")) {
             throw new StorageException("image " + image + " names its backing file with QEMU's json: syntax, which"
                     + " jvirtio does not read");
         }

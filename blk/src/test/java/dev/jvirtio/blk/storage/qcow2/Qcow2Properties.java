@@ -40,7 +40,7 @@ class Qcow2Properties {
         Files.deleteIfExists(dir);
     }
 
-    @Property(tries = 40)
+    @Property(tries = 30)
     void aQcow2DiskReadsLikeItsRawTwin(@ForAll long seed, @ForAll @IntRange(min = 0, max = 2) int clusterChoice,
             @ForAll boolean version2, @ForAll boolean withBacking) throws Exception {
         Random random = new Random(seed);
