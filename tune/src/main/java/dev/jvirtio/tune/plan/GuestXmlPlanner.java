@@ -93,6 +93,11 @@ final class GuestXmlPlanner {
                     current = next;
                 }
             }
+            if (domain.running() && !current.equals(doc.toString().isEmpty() ? "" : domain.xml())
+                    && changes.stream().anyMatch(ch -> ch.subject().equals(guest.name()))) {
+                c.notes.add(guest.name() + " runs: its new definition takes effect when it next starts (virsh "
+                        + "shutdown, then start); its vCPU pinning changes live now");
+            }
             Placement placement = c.placements.get(guest.name());
             if (placement != null && domain.running() && domain.target() instanceof LibvirtDomain libvirt) {
                 List<String> after = placement.vcpus().stream().map(CpuSet::toString).toList();

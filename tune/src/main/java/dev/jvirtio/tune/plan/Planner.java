@@ -1,6 +1,7 @@
 package dev.jvirtio.tune.plan;
 
 import dev.jvirtio.tune.audit.Audit;
+import dev.jvirtio.tune.guest.DomainXmlParser;
 import dev.jvirtio.tune.guest.Guest;
 import dev.jvirtio.tune.guest.GuestConfigException;
 import dev.jvirtio.tune.host.FactRoot;
@@ -43,7 +44,15 @@ public final class Planner {
         libvirtUris.forEach(audit::libvirt);
         List<String> notes = new ArrayList<>();
         AuditContext context = audit.gather(notes);
-        Plan plan = plan(root, context, EditableDomains.find(context.guests()), options);
+        Map<String, EditableDomain> editable = EditableDomains.find(context.guests());
+        List<Guest> guests = new ArrayList<>();
+        for (Guest guest : context.guests()) {
+            EditableDomain domain = editable.get(guest.name());
+            // A running domain's live XML is not what is edited: plan from its persistent definition.
+            guests.add(domain != null && domain.target() instanceof LibvirtDomain
+                    ? DomainXmlParser.parse(domain.xml(), guest.source()) : guest);
+        }
+        Plan plan = plan(root, AuditContext.of(context.host(), guests), editable, options);
         notes.addAll(plan.notes());
         return new Plan(plan.root(), plan.changes(), notes);
     }
