@@ -14,7 +14,8 @@ import picocli.CommandLine.Command;
         description = "virtio back-ends for KVM guests over vhost-user, a front-end to drive and measure them, "
                 + "and a tuner that audits KVM hosts and guests.",
         subcommands = {ServeCommand.class, DemoCommand.class, BenchCommand.class, ImageCommand.class,
-                AuditCommand.class, ExplainCommand.class, CommandLine.HelpCommand.class})
+                AuditCommand.class, ExplainCommand.class, PlanCommand.class, ApplyCommand.class, RollbackCommand.class,
+                HistoryCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

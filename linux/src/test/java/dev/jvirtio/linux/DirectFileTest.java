@@ -142,13 +142,13 @@ class DirectFileTest {
         try (DirectFile file = DirectFile.open(image, OpenFlag.WRITE);
              Arena arena = Arena.ofConfined()) {
             file.fsync();
-            long before = Stat.allocatedBytes(image);
+            long before = Commands.allocatedBytes(image);
             assertThat(file.allocatedBytes()).isEqualTo(before);
 
             file.fallocate(DirectFile.FALLOC_FL_PUNCH_HOLE | DirectFile.FALLOC_FL_KEEP_SIZE, MIB / 2, MIB);
             file.fsync();
 
-            assertThat(Stat.allocatedBytes(image)).isLessThanOrEqualTo(before - MIB);
+            assertThat(Commands.allocatedBytes(image)).isLessThanOrEqualTo(before - MIB);
             assertThat(Files.size(image)).isEqualTo(2 * MIB);
             MemorySegment hole = arena.allocate(MIB);
             hole.fill((byte) 0x5a);
@@ -193,7 +193,7 @@ class DirectFileTest {
     @Test
     void aFifoIsRefusedWithoutBlocking() throws Exception {
         Path fifo = dir.resolve("pipe");
-        Stat.run("mkfifo", fifo.toString());
+        Commands.run("mkfifo", fifo.toString());
         assertThatThrownBy(() -> DirectFile.open(fifo))
                 .isInstanceOfSatisfying(LinuxException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENODEV))
                 .hasMessageContaining("neither a regular file nor a block device");

@@ -8,9 +8,10 @@ import org.junit.jupiter.api.Assumptions;
 /**
  * A loop block device over a file (util-linux {@code losetup}, root only), detached on close: a
  * real block device for tests. Without losetup or the privilege to use it, the test fails under CI
- * and is skipped with a message on standard error elsewhere.
+ * and is skipped with a message on standard error elsewhere. Shared with other modules' tests
+ * through this module's test jar.
  */
-final class LoopDevice implements AutoCloseable {
+public final class LoopDevice implements AutoCloseable {
 
     private final Path device;
 
@@ -19,10 +20,10 @@ final class LoopDevice implements AutoCloseable {
     }
 
     /** Attaches {@code backingFile} with the given logical sector size (512 or 4096). */
-    static LoopDevice attach(Path backingFile, int sectorSize) throws InterruptedException {
+    public static LoopDevice attach(Path backingFile, int sectorSize) throws InterruptedException {
         String output;
         try {
-            output = Stat.run("losetup", "--find", "--show", "--sector-size", Integer.toString(sectorSize),
+            output = Commands.run("losetup", "--find", "--show", "--sector-size", Integer.toString(sectorSize),
                     backingFile.toString());
         } catch (IOException e) {
             String why = "cannot create a loop block device (needs root and losetup from the 'mount' package): "
@@ -37,19 +38,20 @@ final class LoopDevice implements AutoCloseable {
         return new LoopDevice(Path.of(output.strip()));
     }
 
-    Path path() {
+    /** The device node, such as /dev/loop0. */
+    public Path path() {
         return device;
     }
 
-    /** What {@code blockdev} reports, as an oracle independent of the ioctls under test. */
-    long blockdev(String query) throws IOException, InterruptedException {
-        return Long.parseLong(Stat.run("blockdev", query, device.toString()).strip());
+    /** What {@code blockdev} reports, as an oracle independent of the code under test. */
+    public long blockdev(String query) throws IOException, InterruptedException {
+        return Long.parseLong(Commands.run("blockdev", query, device.toString()).strip());
     }
 
     @Override
     public void close() throws IOException {
         try {
-            Stat.run("losetup", "--detach", device.toString());
+            Commands.run("losetup", "--detach", device.toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while detaching " + device, e);

@@ -1,6 +1,9 @@
 package dev.jvirtio.blk.storage;
 
+import dev.jvirtio.linux.OpenFlag;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
@@ -88,6 +91,25 @@ public enum CacheMode {
     /** Whether a guest flush syncs the storage ({@code fdatasync}); false only for {@link #UNSAFE}. */
     public boolean honoursFlush() {
         return honoursFlush;
+    }
+
+    /**
+     * The flags that open a storage's file in this mode: {@link OpenFlag#WRITE} unless
+     * {@code readOnly}, {@link OpenFlag#DIRECT} in the O_DIRECT modes, and {@link OpenFlag#DSYNC}
+     * for a writable file in the modes that sync every write.
+     */
+    public OpenFlag[] openFlags(boolean readOnly) {
+        List<OpenFlag> flags = new ArrayList<>();
+        if (!readOnly) {
+            flags.add(OpenFlag.WRITE);
+        }
+        if (direct) {
+            flags.add(OpenFlag.DIRECT);
+        }
+        if (syncEveryWrite && !readOnly) {
+            flags.add(OpenFlag.DSYNC);
+        }
+        return flags.toArray(OpenFlag[]::new);
     }
 
     /**

@@ -17,7 +17,7 @@ public final class MemoryStorage implements Storage {
     private final Arena arena;
     private final MemorySegment memory;
     private final boolean readOnly;
-    private final String name;
+    private final StorageRange range;
     private final StorageCounters counters = new StorageCounters();
 
     /** A writable disk of {@code sizeBytes} zeroes. */
@@ -32,13 +32,10 @@ public final class MemoryStorage implements Storage {
      * @throws IllegalArgumentException if {@code sizeBytes} is negative
      */
     public MemoryStorage(long sizeBytes, boolean readOnly) {
-        if (sizeBytes < 0) {
-            throw new IllegalArgumentException("memory disk size must not be negative: " + sizeBytes);
-        }
+        this.range = new StorageRange("memory disk", sizeBytes, readOnly);
         this.arena = Arena.ofShared();
         this.memory = arena.allocate(Math.max(sizeBytes, 1), BLOCK).asSlice(0, sizeBytes);
         this.readOnly = readOnly;
-        this.name = "memory disk";
     }
 
     /** A read-only view of the disk's bytes, for inspecting what was written. */
@@ -67,16 +64,6 @@ public final class MemoryStorage implements Storage {
     }
 
     @Override
-    public boolean supportsDiscard() {
-        return !readOnly;
-    }
-
-    @Override
-    public boolean supportsWriteZeroes() {
-        return !readOnly;
-    }
-
-    @Override
     public CacheMode cacheMode() {
         return CacheMode.WRITEBACK;
     }
@@ -88,15 +75,14 @@ public final class MemoryStorage implements Storage {
 
     @Override
     public void read(long offset, MemorySegment[] dst) {
-        long length = StorageRange.transfer("read", name, offset, dst, memory.byteSize());
+        long length = range.checkRead(offset, dst);
         new SegmentCursor(dst).scatter(memory, offset, length);
         counters.recordRead(length);
     }
 
     @Override
     public void write(long offset, MemorySegment[] src) {
-        StorageRange.requireWritable(readOnly, "write", name);
-        long length = StorageRange.transfer("write", name, offset, src, memory.byteSize());
+        long length = range.checkWrite(offset, src);
         new SegmentCursor(src).gather(memory, offset, length);
         counters.recordWrite(length);
     }
@@ -108,16 +94,14 @@ public final class MemoryStorage implements Storage {
 
     @Override
     public void discard(long offset, long length) {
-        StorageRange.requireWritable(readOnly, "discard", name);
-        StorageRange.check("discard", name, offset, length, memory.byteSize());
+        range.checkDiscard(offset, length);
         memory.asSlice(offset, length).fill((byte) 0);
         counters.recordDiscard();
     }
 
     @Override
     public void writeZeroes(long offset, long length, boolean unmap) {
-        StorageRange.requireWritable(readOnly, "write zeroes", name);
-        StorageRange.check("write zeroes", name, offset, length, memory.byteSize());
+        range.checkWriteZeroes(offset, length);
         memory.asSlice(offset, length).fill((byte) 0);
         counters.recordWriteZeroes();
     }

@@ -21,7 +21,7 @@ public final class NullStorage implements Storage {
 
     private final long size;
     private final boolean zeroReads;
-    private final String name;
+    private final StorageRange range;
     private final StorageCounters counters = new StorageCounters();
 
     /** A null disk of {@code sizeBytes} whose reads leave the buffers untouched. */
@@ -36,12 +36,9 @@ public final class NullStorage implements Storage {
      * @throws IllegalArgumentException if {@code sizeBytes} is negative
      */
     public NullStorage(long sizeBytes, boolean zeroReads) {
-        if (sizeBytes < 0) {
-            throw new IllegalArgumentException("null disk size must not be negative: " + sizeBytes);
-        }
+        this.range = new StorageRange("null disk", sizeBytes, false);
         this.size = sizeBytes;
         this.zeroReads = zeroReads;
-        this.name = "null disk";
     }
 
     /** Whether reads fill the buffers with zeroes. */
@@ -70,16 +67,6 @@ public final class NullStorage implements Storage {
     }
 
     @Override
-    public boolean supportsDiscard() {
-        return true;
-    }
-
-    @Override
-    public boolean supportsWriteZeroes() {
-        return true;
-    }
-
-    @Override
     public CacheMode cacheMode() {
         return CacheMode.WRITEBACK;
     }
@@ -91,7 +78,7 @@ public final class NullStorage implements Storage {
 
     @Override
     public void read(long offset, MemorySegment[] dst) {
-        long length = StorageRange.transfer("read", name, offset, dst, size);
+        long length = range.checkRead(offset, dst);
         if (zeroReads) {
             for (MemorySegment segment : dst) {
                 segment.fill((byte) 0);
@@ -102,7 +89,7 @@ public final class NullStorage implements Storage {
 
     @Override
     public void write(long offset, MemorySegment[] src) {
-        counters.recordWrite(StorageRange.transfer("write", name, offset, src, size));
+        counters.recordWrite(range.checkWrite(offset, src));
     }
 
     @Override
@@ -112,13 +99,13 @@ public final class NullStorage implements Storage {
 
     @Override
     public void discard(long offset, long length) {
-        StorageRange.check("discard", name, offset, length, size);
+        range.checkDiscard(offset, length);
         counters.recordDiscard();
     }
 
     @Override
     public void writeZeroes(long offset, long length, boolean unmap) {
-        StorageRange.check("write zeroes", name, offset, length, size);
+        range.checkWriteZeroes(offset, length);
         counters.recordWriteZeroes();
     }
 

@@ -3,13 +3,10 @@ package dev.jvirtio.blk.storage;
 import dev.jvirtio.linux.DirectFile;
 import dev.jvirtio.linux.Errno;
 import dev.jvirtio.linux.LinuxException;
-import dev.jvirtio.linux.OpenFlag;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * A raw disk image file or a block device, served in any {@link CacheMode}.
@@ -17,9 +14,8 @@ import java.util.List;
  * <p>Transfers are zero-copy: {@code preadv}/{@code pwritev} straight between the storage and the
  * guest's buffers. In the {@code O_DIRECT} modes (none, directsync) that needs every buffer address
  * aligned to the file's direct-I/O memory alignment and every offset and buffer length to its
- * direct-I/O block; a request that is not goes through an aligned bounce buffer instead (one per
- * I/O thread, {@value #BOUNCE_BYTES} bytes, reused), reading and rewriting the partial blocks at
- * its edges if its range itself is unaligned. {@link StorageCounters#bounces()} counts those.
+ * direct-I/O block; a request that is not goes through an aligned bounce buffer instead, as
+ * {@link AlignedTransfers} describes. {@link StorageCounters#bounces()} counts those.
  *
  * <p>Discard punches a hole in a file ({@code FALLOC_FL_PUNCH_HOLE}) or discards a block device's
  * blocks ({@code BLKDISCARD}); a file system or device that cannot do that ignores the hint. Write
@@ -33,22 +29,16 @@ import java.util.List;
  */
 public final class RawStorage implements Storage {
 
-    /** Size of each I/O thread's bounce buffer: a multiple of every direct-I/O block size. */
-    static final int BOUNCE_BYTES = 1 << 20;
-
-    private static final int BOUNCE_ALIGNMENT = 4096;
     private static final long ZEROES_PER_CALL = 64L << 20;
-    private static final ThreadLocal<MemorySegment> BOUNCE =
-            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(BOUNCE_BYTES, BOUNCE_ALIGNMENT));
 
     private final DirectFile file;
+    private final AlignedTransfers transfers;
     private final Path path;
     private final String name;
     private final CacheMode mode;
     private final boolean readOnly;
     private final long size;
-    private final int memoryAlignment;
-    private final int blockAlignment;
+    private final StorageRange range;
     private final StorageCounters counters = new StorageCounters();
 
     private RawStorage(DirectFile file, Path path, CacheMode mode, boolean readOnly, long size) {
@@ -58,8 +48,8 @@ public final class RawStorage implements Storage {
         this.mode = mode;
         this.readOnly = readOnly;
         this.size = size;
-        this.memoryAlignment = mode.direct() ? file.directMemoryAlignment() : 1;
-        this.blockAlignment = mode.direct() ? file.directOffsetAlignment() : 1;
+        this.range = new StorageRange(name, size, readOnly);
+        this.transfers = new AlignedTransfers(file, mode);
     }
 
     /**
@@ -71,21 +61,11 @@ public final class RawStorage implements Storage {
      *     size that is not a whole number of direct-I/O blocks
      */
     public static RawStorage open(Path path, CacheMode mode, boolean readOnly) {
-        List<OpenFlag> flags = new ArrayList<>();
-        if (!readOnly) {
-            flags.add(OpenFlag.WRITE);
-        }
-        if (mode.direct()) {
-            flags.add(OpenFlag.DIRECT);
-        }
-        if (mode.syncEveryWrite()) {
-            flags.add(OpenFlag.DSYNC);
-        }
         DirectFile file;
         try {
-            file = DirectFile.open(path, flags.toArray(OpenFlag[]::new));
+            file = DirectFile.open(path, mode.openFlags(readOnly));
         } catch (LinuxException e) {
-            throw new StorageException(openProblem(path, mode, readOnly, e), e);
+            throw openFailed(path, mode, readOnly, e);
         }
         try {
             long size = file.size();
@@ -135,16 +115,6 @@ public final class RawStorage implements Storage {
     }
 
     @Override
-    public boolean supportsDiscard() {
-        return !readOnly;
-    }
-
-    @Override
-    public boolean supportsWriteZeroes() {
-        return !readOnly;
-    }
-
-    @Override
     public CacheMode cacheMode() {
         return mode;
     }
@@ -156,16 +126,16 @@ public final class RawStorage implements Storage {
 
     @Override
     public void read(long offset, MemorySegment[] dst) {
-        long length = StorageRange.transfer("read", name, offset, dst, size);
+        long length = range.checkRead(offset, dst);
         try {
-            if (zeroCopyPossible(offset, dst)) {
+            if (transfers.zeroCopyPossible(offset, dst)) {
                 long read = file.preadv(dst, offset);
                 if (read != length) {
                     throw new StorageException("read of " + length + " bytes at offset " + offset + " on " + name
                             + " ended after " + read + " bytes; the file shrank while in use");
                 }
             } else {
-                bounceRead(offset, dst, length);
+                transfers.bounceRead(offset, dst, length);
                 counters.recordBounce();
             }
         } catch (LinuxException e) {
@@ -176,8 +146,7 @@ public final class RawStorage implements Storage {
 
     @Override
     public void write(long offset, MemorySegment[] src) {
-        StorageRange.requireWritable(readOnly, "write", name);
-        long length = StorageRange.transfer("write", name, offset, src, size);
+        long length = range.checkWrite(offset, src);
         try {
             writeRange(offset, src, length);
         } catch (LinuxException e) {
@@ -201,8 +170,7 @@ public final class RawStorage implements Storage {
 
     @Override
     public void discard(long offset, long length) {
-        StorageRange.requireWritable(readOnly, "discard", name);
-        StorageRange.check("discard", name, offset, length, size);
+        range.checkDiscard(offset, length);
         counters.recordDiscard();
         if (length == 0) {
             return;
@@ -211,8 +179,8 @@ public final class RawStorage implements Storage {
             if (file.isBlockDevice()) {
                 // BLKDISCARD takes whole logical blocks; the partial blocks at the edges stay as they are.
                 int block = file.logicalBlockSize();
-                long start = alignUp(offset, block);
-                long end = alignDown(offset + length, block);
+                long start = AlignedTransfers.alignUp(offset, block);
+                long end = AlignedTransfers.alignDown(offset + length, block);
                 if (start < end) {
                     file.discardBlocks(start, end - start);
                 }
@@ -230,8 +198,7 @@ public final class RawStorage implements Storage {
 
     @Override
     public void writeZeroes(long offset, long length, boolean unmap) {
-        StorageRange.requireWritable(readOnly, "write zeroes", name);
-        StorageRange.check("write zeroes", name, offset, length, size);
+        range.checkWriteZeroes(offset, length);
         counters.recordWriteZeroes();
         if (length == 0) {
             return;
@@ -271,18 +238,20 @@ public final class RawStorage implements Storage {
     }
 
     private void writeRange(long offset, MemorySegment[] src, long length) throws LinuxException {
-        if (zeroCopyPossible(offset, src)) {
+        if (transfers.zeroCopyPossible(offset, src)) {
             file.pwritev(src, offset);
         } else {
-            bounceWrite(offset, src, length);
+            transfers.bounceWrite(offset, src, length);
             counters.recordBounce();
         }
     }
 
     private void writeZeroesByWriting(long offset, long length) throws LinuxException {
         try (Arena arena = Arena.ofConfined()) {
-            long bufferBytes = Math.min(BOUNCE_BYTES, alignUp(length, Math.max(1, blockAlignment)));
-            MemorySegment zeroes = arena.allocate(bufferBytes, Math.max(BOUNCE_ALIGNMENT, memoryAlignment));
+            long bufferBytes = Math.min(AlignedTransfers.BOUNCE_BYTES,
+                    AlignedTransfers.alignUp(length, Math.max(1, transfers.blockAlignment())));
+            MemorySegment zeroes = arena.allocate(bufferBytes,
+                    Math.max(AlignedTransfers.BUFFER_ALIGNMENT, transfers.memoryAlignment()));
             for (long done = 0; done < length; ) {
                 long call = Math.min(ZEROES_PER_CALL, length - done);
                 int pieces = (int) ((call + bufferBytes - 1) / bufferBytes);
@@ -302,96 +271,23 @@ public final class RawStorage implements Storage {
         }
     }
 
-    /**
-     * Whether the kernel can take the segments as they are: native memory, and in O_DIRECT modes
-     * aligned addresses, offset and lengths.
-     */
-    private boolean zeroCopyPossible(long offset, MemorySegment[] segments) {
-        if (offset % blockAlignment != 0) {
-            return false;
-        }
-        for (MemorySegment segment : segments) {
-            if (!segment.isNative() || segment.address() % memoryAlignment != 0
-                    || segment.byteSize() % blockAlignment != 0) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private void bounceRead(long offset, MemorySegment[] dst, long length) throws LinuxException {
-        MemorySegment bounce = BOUNCE.get();
-        SegmentCursor cursor = new SegmentCursor(dst);
-        long end = offset + length;
-        for (long chunk = alignDown(offset, blockAlignment); chunk < end; ) {
-            long chunkEnd = Math.min(chunk + BOUNCE_BYTES, alignUp(end, blockAlignment));
-            MemorySegment buffer = bounce.asSlice(0, chunkEnd - chunk);
-            readFully(buffer, chunk);
-            long from = Math.max(offset, chunk);
-            long to = Math.min(end, chunkEnd);
-            cursor.scatter(buffer, from - chunk, to - from);
-            chunk = chunkEnd;
-        }
-    }
-
-    private void bounceWrite(long offset, MemorySegment[] src, long length) throws LinuxException {
-        MemorySegment bounce = BOUNCE.get();
-        SegmentCursor cursor = new SegmentCursor(src);
-        long end = offset + length;
-        for (long chunk = alignDown(offset, blockAlignment); chunk < end; ) {
-            long chunkEnd = Math.min(chunk + BOUNCE_BYTES, alignUp(end, blockAlignment));
-            MemorySegment buffer = bounce.asSlice(0, chunkEnd - chunk);
-            long from = Math.max(offset, chunk);
-            long to = Math.min(end, chunkEnd);
-            if (from > chunk) {
-                // The request starts inside a block: keep that block's earlier bytes.
-                readFully(buffer.asSlice(0, blockAlignment), chunk);
-            }
-            boolean oneBlockAlreadyRead = from > chunk && chunkEnd - chunk == blockAlignment;
-            if (to < chunkEnd && !oneBlockAlreadyRead) {
-                // The request ends inside a block: keep that block's later bytes.
-                readFully(buffer.asSlice(chunkEnd - chunk - blockAlignment, blockAlignment), chunkEnd - blockAlignment);
-            }
-            cursor.gather(buffer, from - chunk, to - from);
-            file.pwrite(buffer, chunk);
-            chunk = chunkEnd;
-        }
-    }
-
-    /** Reads the whole buffer; the part past the end of the storage (only if it is unaligned) reads as zeroes. */
-    private void readFully(MemorySegment buffer, long offset) throws LinuxException {
-        long read = file.pread(buffer, offset);
-        if (read < buffer.byteSize()) {
-            buffer.asSlice(read).fill((byte) 0);
-        }
-    }
-
     private StorageException failed(String what, LinuxException e) {
         return new StorageException(what + " on " + name + " failed: " + e.getMessage(), e);
     }
 
-    private static String openProblem(Path path, CacheMode mode, boolean readOnly, LinuxException e) {
+    /**
+     * As {@link StorageException#openFailed}, except that a disk may be a block device as well as an
+     * image file, which the sentences for a directory and for another kind of file say.
+     */
+    private static StorageException openFailed(Path path, CacheMode mode, boolean readOnly, LinuxException e) {
         return switch (e.errno()) {
-            case Errno.ENOENT -> "disk " + path + " does not exist";
-            case Errno.EACCES, Errno.EPERM -> "permission denied opening disk " + path
-                    + (readOnly ? " for reading" : " for writing; check its permissions or open it read-only");
-            case Errno.EISDIR -> "disk " + path + " is a directory, not an image file or block device";
-            case Errno.ENODEV -> "disk " + path + " is neither an image file nor a block device";
-            case Errno.EROFS -> "disk " + path + " is on a read-only file system; open it read-only";
-            case Errno.ENOTDIR -> "disk " + path + " does not exist: a parent of it is not a directory";
-            case Errno.EINVAL -> mode.direct()
-                    ? "the file system holding disk " + path + " does not support O_DIRECT, which cache mode "
-                            + mode + " needs; choose cache mode writeback"
-                    : "cannot open disk " + path + ": " + e.getMessage();
-            default -> "cannot open disk " + path + ": " + e.getMessage();
+            case Errno.EISDIR -> new StorageException(
+                    "disk " + path + " is a directory, not an image file or block device", e);
+            case Errno.ENODEV -> new StorageException(
+                    "disk " + path + " is neither an image file nor a block device", e);
+            case Errno.ENOTDIR -> new StorageException(
+                    "disk " + path + " does not exist: a parent of it is not a directory", e);
+            default -> StorageException.openFailed("disk", path, mode, readOnly, e);
         };
-    }
-
-    private static long alignDown(long value, long alignment) {
-        return value - value % alignment;
-    }
-
-    private static long alignUp(long value, long alignment) {
-        return alignDown(value + alignment - 1, alignment);
     }
 }

@@ -31,11 +31,18 @@ public interface Storage extends AutoCloseable {
     /** Whether writes, discards and write-zeroes are refused. */
     boolean readOnly();
 
-    /** Whether {@link #discard} can free space (it is always accepted as a hint when writable). */
-    boolean supportsDiscard();
+    /**
+     * Whether {@link #discard} can free space (it is always accepted as a hint when writable). By
+     * default, whenever the storage is writable.
+     */
+    default boolean supportsDiscard() {
+        return !readOnly();
+    }
 
-    /** Whether {@link #writeZeroes} is available. */
-    boolean supportsWriteZeroes();
+    /** Whether {@link #writeZeroes} is available. By default, whenever the storage is writable. */
+    default boolean supportsWriteZeroes() {
+        return !readOnly();
+    }
 
     /** The cache mode the storage was opened with. */
     CacheMode cacheMode();

@@ -3,6 +3,7 @@ package dev.jvirtio.blk.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.jvirtio.linux.LoopDevice;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
@@ -29,7 +30,7 @@ class RawBlockDeviceTest {
         byte[] pattern = new byte[4096];
         new Random().nextBytes(pattern);
 
-        try (LoopDevice loop = LoopDevice.attach(backing);
+        try (LoopDevice loop = LoopDevice.attach(backing, 512);
              RawStorage disk = RawStorage.open(loop.path(), CacheMode.NONE, false);
              Arena arena = Arena.ofConfined()) {
             assertThat(disk.isBlockDevice()).isTrue();

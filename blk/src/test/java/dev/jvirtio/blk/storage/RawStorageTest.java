@@ -3,6 +3,7 @@ package dev.jvirtio.blk.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.jvirtio.linux.Commands;
 import dev.jvirtio.linux.DirectFile;
 import dev.jvirtio.linux.OpenFlag;
 import java.io.IOException;
@@ -113,7 +114,7 @@ class RawStorageTest {
     @ParameterizedTest
     @EnumSource(value = CacheMode.class, names = {"NONE", "DIRECTSYNC"})
     void aLargeMisalignedTransferCrossesSeveralBounceBuffers(CacheMode mode) throws Exception {
-        int length = 2 * RawStorage.BOUNCE_BYTES + 1536;
+        int length = 2 * AlignedTransfers.BOUNCE_BYTES + 1536;
         byte[] pattern = randomBytes(length);
         long offset = 512 * 3;
         try (RawStorage storage = RawStorage.open(image, mode, false);

@@ -121,6 +121,7 @@ public final class Applier {
                 log.accept("changed   " + summary);
             } catch (IOException | GuestConfigException | ApplyException e) {
                 String error = sentence(e.getMessage());
+                int madeBefore = made.size();
                 log.accept("FAILED    " + summary + ": " + error);
                 if (step != null) {
                     ObjectNode failed = record("failed");
@@ -135,7 +136,7 @@ public final class Applier {
                 ObjectNode end = record("end");
                 end.put("state", state.label());
                 journal.append(end);
-                return new ApplyResult(Optional.of(id), state, made.size(), inPlace, summary + ": " + error);
+                return new ApplyResult(Optional.of(id), state, madeBefore, inPlace, summary + ": " + error);
             }
         }
         ObjectNode end = record("end");

@@ -10,7 +10,7 @@ import java.util.Optional;
  * @param state       {@link TransactionState#APPLIED}, {@link TransactionState#FAILED} (undone), or
  *                    {@link TransactionState#FAILED_UNDO_INCOMPLETE}; {@code APPLIED} when there was
  *                    nothing to change
- * @param made        changes made (and, after a failure, undone again)
+ * @param made        changes made (after a failure: made before it, and undone again)
  * @param inPlace     changes found already in place and skipped
  * @param failure     why it failed, one sentence; {@code ""} when it did not
  */

@@ -18,6 +18,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
 import java.util.zip.CRC32;
 
 /**
@@ -49,9 +50,9 @@ final class Journal implements AutoCloseable {
     static Journal create(Path dir) throws IOException {
         Path file = dir.resolve(FILE);
         try {
-            FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                    StandardOpenOption.APPEND);
-            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+            FileChannel channel = FileChannel.open(file, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                    StandardOpenOption.APPEND), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(
+                    "rw-------")));
             AtomicFile.syncDirectory(dir);
             return new Journal(file, channel);
         } catch (IOException e) {

@@ -38,14 +38,15 @@ public final class Rollback {
     public static RollbackResult rollback(Path root, Optional<String> id, boolean force, Consumer<String> log)
             throws ApplyException, JournalException {
         TransactionStore store = TransactionStore.at(root);
+        String txn;
+        try {
+            txn = id.isPresent() ? id.get() : store.last().orElseThrow(() -> new ApplyException(
+                    "There is no transaction under " + store.directory() + " to roll back."));
+        } catch (IOException e) {
+            throw new ApplyException("Cannot list " + store.directory() + ": " + AtomicFile.reason(e) + ".", e);
+        }
+        store.read(txn);
         try (TransactionStore.Lock lock = store.lock(); StepEnvironment env = new StepEnvironment(store.root())) {
-            String txn;
-            try {
-                txn = id.isPresent() ? id.get() : store.last().orElseThrow(() -> new ApplyException(
-                        "There is no transaction under " + store.directory() + " to roll back."));
-            } catch (IOException e) {
-                throw new ApplyException("Cannot list " + store.directory() + ": " + AtomicFile.reason(e) + ".", e);
-            }
             TransactionLog journal = store.read(txn);
             if (journal.state == TransactionState.ROLLED_BACK) {
                 return new RollbackResult(txn, journal.state, 0, "Transaction " + txn + " was already rolled back.");

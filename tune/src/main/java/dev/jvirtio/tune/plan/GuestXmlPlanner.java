@@ -93,8 +93,7 @@ final class GuestXmlPlanner {
                     current = next;
                 }
             }
-            if (domain.running() && !current.equals(doc.toString().isEmpty() ? "" : domain.xml())
-                    && changes.stream().anyMatch(ch -> ch.subject().equals(guest.name()))) {
+            if (domain.running() && changes.stream().anyMatch(ch -> ch.subject().equals(guest.name()))) {
                 c.notes.add(guest.name() + " runs: its new definition takes effect when it next starts (virsh "
                         + "shutdown, then start); its vCPU pinning changes live now");
             }

@@ -11,6 +11,7 @@ import dev.jvirtio.tune.host.QemuThread;
 import dev.jvirtio.tune.rules.host.CpuOvercommitRule;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -20,6 +21,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 /**
  * CPU-PIN and MEM-NUMA: places the vCPUs of every editable guest on the host's CPUs.
@@ -264,8 +267,8 @@ final class PlacementPlanner {
                 return Optional.empty();
             }
         }
-        if (guest.vcpus() < 1 || pins.size() != guest.vcpus() || !pins.keySet().equals(
-                new java.util.TreeSet<>(java.util.stream.IntStream.range(0, guest.vcpus()).boxed().toList()))) {
+        if (guest.vcpus() < 1 || pins.size() != guest.vcpus()
+                || !pins.keySet().equals(IntStream.range(0, guest.vcpus()).boxed().collect(Collectors.toSet()))) {
             return Optional.empty();
         }
         CpuSet all = CpuSet.empty();
@@ -421,6 +424,6 @@ final class PlacementPlanner {
     }
 
     private static CpuSet minus(CpuSet set, CpuSet removed) {
-        return CpuSet.of(java.util.Arrays.stream(set.toArray()).filter(cpu -> !removed.contains(cpu)).toArray());
+        return CpuSet.of(Arrays.stream(set.toArray()).filter(cpu -> !removed.contains(cpu)).toArray());
     }
 }

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -78,7 +79,7 @@ final class PlanContext {
     Optional<Change> fileWrite(String rule, FileKind kind, String machinePath, String content) {
         Optional<byte[]> before = fileBytes(machinePath);
         byte[] after = content.getBytes(StandardCharsets.UTF_8);
-        if (before.isPresent() && java.util.Arrays.equals(before.get(), after)) {
+        if (before.isPresent() && Arrays.equals(before.get(), after)) {
             return Optional.empty();
         }
         return Optional.of(new FileWrite(rule, "host", kind, machinePath, before, after));

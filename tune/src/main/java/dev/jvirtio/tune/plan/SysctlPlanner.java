@@ -5,6 +5,7 @@ import dev.jvirtio.tune.rules.host.MemSwapRule;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * MEM-SWAP and MEM-ZONE-RECLAIM: {@code vm.swappiness} to {@link MemSwapRule#HOST_VALUE} on a host
@@ -13,6 +14,9 @@ import java.util.List;
  * sysctl.d drop-in for the next boot.
  */
 final class SysctlPlanner {
+
+    /** Where systemd-sysctl reads drop-ins, by name across all of them. */
+    private static final List<String> SYSCTL_DIRS = List.of("/etc/sysctl.d", "/run/sysctl.d", "/usr/lib/sysctl.d");
 
     private SysctlPlanner() {
     }
@@ -45,5 +49,29 @@ final class SysctlPlanner {
                 Long.toString(to), Long.toString(to)));
         c.fileWrite(rule, FileKind.SYSCTL_DROP_IN, dropIn, "# jvirtio apply, " + rule + ": " + why
                 + " (jvirtio explain " + rule + ")\n" + key + " = " + to + "\n").ifPresent(changes::add);
+        String name = dropIn.substring(dropIn.lastIndexOf('/') + 1);
+        for (String dir : SYSCTL_DIRS) {
+            for (String file : c.root.list(dir)) {
+                if (file.endsWith(".conf") && file.compareTo(name) > 0) {
+                    setting(c, dir + "/" + file, key).filter(value -> !value.equals(Long.toString(to))).ifPresent(
+                            value -> c.notes.add(dir + "/" + file + " sets " + key + " = " + value + " and is read "
+                                    + "after " + dropIn + " at boot; remove that line to keep " + key + " = " + to));
+                }
+            }
+        }
+    }
+
+    /** The value {@code key} is given in a sysctl configuration file, if it is. */
+    private static Optional<String> setting(PlanContext c, String file, String key) {
+        Optional<String> value = Optional.empty();
+        for (String line : c.root.readUnrecorded(file).orElse("").split("\n")) {
+            String trimmed = line.trim();
+            int equals = trimmed.indexOf('=');
+            if (equals > 0 && !trimmed.startsWith("#") && !trimmed.startsWith(";")
+                    && trimmed.substring(0, equals).trim().replace('/', '.').equals(key)) {
+                value = Optional.of(trimmed.substring(equals + 1).trim());
+            }
+        }
+        return value;
     }
 }

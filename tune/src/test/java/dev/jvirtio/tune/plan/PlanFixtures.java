@@ -2,9 +2,9 @@ package dev.jvirtio.tune.plan;
 
 import dev.jvirtio.tune.audit.Audit;
 import dev.jvirtio.tune.fixture.TestRoot;
+import dev.jvirtio.tune.guest.DomainXmlParser;
 import dev.jvirtio.tune.guest.Guest;
 import dev.jvirtio.tune.guest.GuestConfigException;
-import dev.jvirtio.tune.guest.DomainXmlParser;
 import dev.jvirtio.tune.host.FactRoot;
 import dev.jvirtio.tune.rule.AuditContext;
 

@@ -13,6 +13,7 @@ import dev.jvirtio.tune.host.HostFacts;
 import dev.jvirtio.tune.host.VmCgroup;
 import dev.jvirtio.tune.rules.host.CpuCfsRule;
 import dev.jvirtio.tune.rules.host.MemSwapRule;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,15 +31,26 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class PlannerTest {
 
+    /** A copy of numa-host that no test changes, and its plan with the default options. */
+    @TempDir
+    static Path shared;
+    private static TestRoot numaHost;
+    private static Plan numaPlan;
+
     @TempDir
     Path dir;
 
+    @BeforeAll
+    static void planTheNumaHostOnce() {
+        numaHost = TestRoot.copyOf("numa-host", shared);
+        numaPlan = plan(numaHost, PlanOptions.defaults());
+    }
+
     @Test
     void a_sysctl_becomes_its_runtime_value_and_a_drop_in_both_naming_the_rule() {
-        TestRoot root = TestRoot.copyOf("numa-host", dir);
-        long swappiness = root.facts().vm().swappiness().getAsLong();
+        long swappiness = numaHost.facts().vm().swappiness().getAsLong();
 
-        List<Change> swap = changes(plan(root, PlanOptions.defaults()), "MEM-SWAP", "host");
+        List<Change> swap = changes(numaPlan, "MEM-SWAP", "host");
 
         assertThat(swap).hasSize(2);
         SettingWrite runtime = (SettingWrite) swap.get(0);
@@ -53,11 +65,22 @@ class PlannerTest {
     }
 
     @Test
-    void only_disks_with_the_wrong_scheduler_change_and_a_udev_rule_keeps_them() {
-        TestRoot root = TestRoot.copyOf("numa-host", dir);
-        HostFacts facts = root.facts();
+    void a_sysctl_file_read_after_the_drop_in_with_another_value_is_named() {
+        TestRoot root = TestRoot.copyOf("numa-host", dir).write("/etc/sysctl.d/99-sysctl.conf",
+                "# local settings\nvm.swappiness=60\nvm.dirty_ratio = 20\n");
 
-        List<Change> sched = changes(plan(root, PlanOptions.defaults()), "STO-SCHED", "host");
+        Plan plan = plan(root, PlanOptions.defaults());
+
+        assertThat(plan.notes()).anySatisfy(n -> assertThat(n).startsWith("/etc/sysctl.d/99-sysctl.conf sets "
+                + "vm.swappiness = 60 and is read after /etc/sysctl.d/90-jvirtio-swappiness.conf"));
+        assertThat(plan.notes()).noneSatisfy(n -> assertThat(n).contains("zone_reclaim_mode = "));
+    }
+
+    @Test
+    void only_disks_with_the_wrong_scheduler_change_and_a_udev_rule_keeps_them() {
+        HostFacts facts = numaHost.facts();
+
+        List<Change> sched = changes(numaPlan, "STO-SCHED", "host");
 
         SettingWrite sdb = (SettingWrite) sched.get(0);
         assertThat(sdb.path()).isEqualTo("/sys/block/sdb/queue/scheduler");
@@ -93,11 +116,10 @@ class PlannerTest {
 
     @Test
     void a_long_cfs_period_keeps_its_share_with_a_short_period_in_cgroups_and_in_the_domain() {
-        TestRoot root = TestRoot.copyOf("numa-host", dir);
-        CgroupCpu db = cgroup(root.facts(), "db").cpu();
+        CgroupCpu db = cgroup(numaHost.facts(), "db").cpu();
         long share = db.quotaMicros().getAsLong() * CpuCfsRule.SHORT_PERIOD_MICROS / db.periodMicros().getAsLong();
 
-        Plan plan = plan(root, PlanOptions.defaults());
+        Plan plan = numaPlan;
 
         assertThat(changes(plan, "CPU-CFS", "host")).anySatisfy(c -> {
             assertThat(c.target()).isEqualTo(db.path() + "/cpu.max");
@@ -208,7 +230,7 @@ class PlannerTest {
 
     @Test
     void the_text_form_groups_changes_by_subject_and_says_what_does_not_fit() {
-        Plan plan = plan(TestRoot.copyOf("numa-host", dir), PlanOptions.defaults());
+        Plan plan = numaPlan;
 
         String text = PlanReport.text(plan);
 

@@ -1,46 +1,37 @@
 package dev.jvirtio.blk.storage.qcow2;
 
+import dev.jvirtio.blk.storage.AlignedTransfers;
 import dev.jvirtio.blk.storage.CacheMode;
 import dev.jvirtio.blk.storage.StorageException;
+import dev.jvirtio.blk.storage.StorageRange;
 import dev.jvirtio.linux.DirectFile;
-import dev.jvirtio.linux.Errno;
 import dev.jvirtio.linux.LinuxException;
-import dev.jvirtio.linux.OpenFlag;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The file under a qcow2 image, opened for a {@link CacheMode}: positioned transfers at host
  * offsets that meet {@code O_DIRECT}'s alignment by themselves (zero-copy) or through an aligned
- * bounce buffer, and the write barrier that orders metadata updates.
+ * bounce buffer (both {@link AlignedTransfers}), and the write barrier that orders metadata updates.
  *
  * <p>Thread-safety: transfers may run concurrently; as for a raw disk, two concurrent unaligned
  * writes inside one direct-I/O block may lose one of them, which only overlapping requests can do.
  */
 final class HostFile implements AutoCloseable {
 
-    static final int BOUNCE_BYTES = 1 << 20;
-    private static final int BUFFER_ALIGNMENT = 4096;
-    private static final ThreadLocal<MemorySegment> BOUNCE =
-            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(BOUNCE_BYTES, BUFFER_ALIGNMENT));
-
     private final DirectFile file;
+    private final AlignedTransfers transfers;
     private final String name;
     private final CacheMode mode;
-    private final int memoryAlignment;
-    private final int blockAlignment;
     private final AtomicLong size;
 
     private HostFile(DirectFile file, String name, CacheMode mode, long size) {
         this.file = file;
         this.name = name;
         this.mode = mode;
-        this.memoryAlignment = mode.direct() ? file.directMemoryAlignment() : 1;
-        this.blockAlignment = mode.direct() ? file.directOffsetAlignment() : 1;
+        this.transfers = new AlignedTransfers(file, mode);
         this.size = new AtomicLong(size);
     }
 
@@ -50,22 +41,12 @@ final class HostFile implements AutoCloseable {
      * @throws StorageException with one sentence naming the path when it cannot be opened
      */
     static HostFile open(Path path, CacheMode mode, boolean readOnly) {
-        List<OpenFlag> flags = new ArrayList<>();
-        if (!readOnly) {
-            flags.add(OpenFlag.WRITE);
-        }
-        if (mode.direct()) {
-            flags.add(OpenFlag.DIRECT);
-        }
-        if (mode.syncEveryWrite() && !readOnly) {
-            flags.add(OpenFlag.DSYNC);
-        }
         String name = "qcow2 image " + path;
         DirectFile file;
         try {
-            file = DirectFile.open(path, flags.toArray(OpenFlag[]::new));
+            file = DirectFile.open(path, mode.openFlags(readOnly));
         } catch (LinuxException e) {
-            throw new StorageException(openProblem(path, mode, readOnly, e), e);
+            throw StorageException.openFailed("image", path, mode, readOnly, e);
         }
         try {
             if (file.isBlockDevice()) {
@@ -82,21 +63,6 @@ final class HostFile implements AutoCloseable {
         }
     }
 
-    private static String openProblem(Path path, CacheMode mode, boolean readOnly, LinuxException e) {
-        return switch (e.errno()) {
-            case Errno.ENOENT -> "image " + path + " does not exist";
-            case Errno.EACCES, Errno.EPERM -> "permission denied opening image " + path
-                    + (readOnly ? " for reading" : " for writing; check its permissions or open it read-only");
-            case Errno.EISDIR -> "image " + path + " is a directory, not an image file";
-            case Errno.EROFS -> "image " + path + " is on a read-only file system; open it read-only";
-            case Errno.EINVAL -> mode.direct()
-                    ? "the file system holding image " + path + " does not support O_DIRECT, which cache mode "
-                            + mode + " needs; choose cache mode writeback"
-                    : "cannot open image " + path + ": " + e.getMessage();
-            default -> "cannot open image " + path + ": " + e.getMessage();
-        };
-    }
-
     /** How messages name the file ("qcow2 image PATH"). */
     String name() {
         return name;
@@ -109,17 +75,17 @@ final class HostFile implements AutoCloseable {
 
     /** The unit, in bytes, of metadata reads and writes: the direct-I/O block, at least 512. */
     int metadataBlock() {
-        return Math.max(512, blockAlignment);
+        return Math.max(512, transfers.blockAlignment());
     }
 
     /** Native memory aligned for any transfer of this file. */
     static MemorySegment allocate(Arena arena, long bytes) {
-        return arena.allocate(Math.max(bytes, 1), BUFFER_ALIGNMENT);
+        return arena.allocate(Math.max(bytes, 1), AlignedTransfers.BUFFER_ALIGNMENT);
     }
 
     /** The smallest unit the file can be read or written in without a bounce. */
     int blockAlignment() {
-        return blockAlignment;
+        return transfers.blockAlignment();
     }
 
     /** The file's logical block size, for the device. */
@@ -137,15 +103,15 @@ final class HostFile implements AutoCloseable {
      * zeroes.
      */
     void read(long offset, MemorySegment[] dst) {
-        long length = total(dst);
+        long length = StorageRange.length(dst);
         try {
-            if (zeroCopyPossible(offset, dst)) {
+            if (transfers.zeroCopyPossible(offset, dst)) {
                 long read = file.preadv(dst, offset);
                 if (read < length) {
                     zeroFrom(dst, read);
                 }
             } else {
-                bounceRead(offset, dst, length);
+                transfers.bounceRead(offset, dst, length);
             }
         } catch (LinuxException e) {
             throw failed("read of " + length + " bytes at host offset " + offset, e);
@@ -154,12 +120,12 @@ final class HostFile implements AutoCloseable {
 
     /** Writes the segments in order at {@code offset}, extending the file if it reaches past the end. */
     void write(long offset, MemorySegment[] src) {
-        long length = total(src);
+        long length = StorageRange.length(src);
         try {
-            if (zeroCopyPossible(offset, src)) {
+            if (transfers.zeroCopyPossible(offset, src)) {
                 file.pwritev(src, offset);
             } else {
-                bounceWrite(offset, src, length);
+                transfers.bounceWrite(offset, src, length);
             }
         } catch (LinuxException e) {
             throw failed("write of " + length + " bytes at host offset " + offset, e);
@@ -221,65 +187,6 @@ final class HostFile implements AutoCloseable {
         return new StorageException(what + " on " + name + " failed: " + e.getMessage(), e);
     }
 
-    private boolean zeroCopyPossible(long offset, MemorySegment[] segments) {
-        if (offset % blockAlignment != 0) {
-            return false;
-        }
-        for (MemorySegment segment : segments) {
-            if (!segment.isNative() || segment.address() % memoryAlignment != 0
-                    || segment.byteSize() % blockAlignment != 0) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private void bounceRead(long offset, MemorySegment[] dst, long length) throws LinuxException {
-        MemorySegment bounce = BOUNCE.get();
-        BufferList buffers = new BufferList(dst);
-        long end = offset + length;
-        for (long chunk = alignDown(offset, blockAlignment); chunk < end; ) {
-            long chunkEnd = Math.min(chunk + BOUNCE_BYTES, alignUp(end, blockAlignment));
-            MemorySegment buffer = bounce.asSlice(0, chunkEnd - chunk);
-            readFully(buffer, chunk);
-            long from = Math.max(offset, chunk);
-            long to = Math.min(end, chunkEnd);
-            buffers.copyFrom(from - offset, buffer, from - chunk, to - from);
-            chunk = chunkEnd;
-        }
-    }
-
-    private void bounceWrite(long offset, MemorySegment[] src, long length) throws LinuxException {
-        MemorySegment bounce = BOUNCE.get();
-        BufferList buffers = new BufferList(src);
-        long end = offset + length;
-        for (long chunk = alignDown(offset, blockAlignment); chunk < end; ) {
-            long chunkEnd = Math.min(chunk + BOUNCE_BYTES, alignUp(end, blockAlignment));
-            MemorySegment buffer = bounce.asSlice(0, chunkEnd - chunk);
-            long from = Math.max(offset, chunk);
-            long to = Math.min(end, chunkEnd);
-            if (from > chunk) {
-                // The range starts inside a block: keep that block's earlier bytes.
-                readFully(buffer.asSlice(0, blockAlignment), chunk);
-            }
-            boolean oneBlockAlreadyRead = from > chunk && chunkEnd - chunk == blockAlignment;
-            if (to < chunkEnd && !oneBlockAlreadyRead) {
-                // The range ends inside a block: keep that block's later bytes.
-                readFully(buffer.asSlice(chunkEnd - chunk - blockAlignment, blockAlignment), chunkEnd - blockAlignment);
-            }
-            buffers.copyTo(from - offset, buffer, from - chunk, to - from);
-            file.pwrite(buffer, chunk);
-            chunk = chunkEnd;
-        }
-    }
-
-    private void readFully(MemorySegment buffer, long offset) throws LinuxException {
-        long read = file.pread(buffer, offset);
-        if (read < buffer.byteSize()) {
-            buffer.asSlice(read).fill((byte) 0);
-        }
-    }
-
     private static void zeroFrom(MemorySegment[] segments, long from) {
         long at = 0;
         for (MemorySegment segment : segments) {
@@ -289,21 +196,5 @@ final class HostFile implements AutoCloseable {
             }
             at = end;
         }
-    }
-
-    static long total(MemorySegment[] segments) {
-        long length = 0;
-        for (MemorySegment segment : segments) {
-            length += segment.byteSize();
-        }
-        return length;
-    }
-
-    private static long alignDown(long value, long alignment) {
-        return value - value % alignment;
-    }
-
-    private static long alignUp(long value, long alignment) {
-        return alignDown(value + alignment - 1, alignment);
     }
 }

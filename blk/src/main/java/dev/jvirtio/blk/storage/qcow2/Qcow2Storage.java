@@ -17,6 +17,7 @@ import dev.jvirtio.blk.storage.RawStorage;
 import dev.jvirtio.blk.storage.Storage;
 import dev.jvirtio.blk.storage.StorageCounters;
 import dev.jvirtio.blk.storage.StorageException;
+import dev.jvirtio.blk.storage.StorageRange;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -92,6 +93,7 @@ public final class Qcow2Storage implements Storage {
     private final Refcounts refcounts;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final Object headerLock = new Object();
+    private final StorageRange range;
     private final StorageCounters counters = new StorageCounters();
     private volatile boolean corrupt;
     private volatile boolean closed;
@@ -110,6 +112,7 @@ public final class Qcow2Storage implements Storage {
         this.clusterSize = header.clusterSize();
         this.l2Bits = clusterBits - 3;
         this.virtualSize = header.virtualSize();
+        this.range = new StorageRange(name, virtualSize, readOnly);
         this.l1 = l1;
         this.l1Offset = header.l1TableOffset();
         this.l2Cache = new TableCache(file, header.clusterSize(), options.l2CacheBytes());
@@ -357,16 +360,6 @@ public final class Qcow2Storage implements Storage {
     }
 
     @Override
-    public boolean supportsDiscard() {
-        return !readOnly;
-    }
-
-    @Override
-    public boolean supportsWriteZeroes() {
-        return !readOnly;
-    }
-
-    @Override
     public CacheMode cacheMode() {
         return mode;
     }
@@ -378,8 +371,7 @@ public final class Qcow2Storage implements Storage {
 
     @Override
     public void read(long offset, MemorySegment[] dst) {
-        long length = HostFile.total(dst);
-        checkRange("read", offset, length);
+        long length = range.checkRead(offset, dst);
         BufferList buffers = new BufferList(dst);
         lock.readLock().lock();
         try {
@@ -393,9 +385,7 @@ public final class Qcow2Storage implements Storage {
 
     @Override
     public void write(long offset, MemorySegment[] src) {
-        requireWritable("write");
-        long length = HostFile.total(src);
-        checkRange("write", offset, length);
+        long length = range.checkWrite(offset, src);
         BufferList buffers = new BufferList(src);
         boolean done;
         lock.readLock().lock();
@@ -434,16 +424,14 @@ public final class Qcow2Storage implements Storage {
 
     @Override
     public void discard(long offset, long length) {
-        requireWritable("discard");
-        checkRange("discard", offset, length);
+        range.checkDiscard(offset, length);
         counters.recordDiscard();
         zero(offset, length, true);
     }
 
     @Override
     public void writeZeroes(long offset, long length, boolean unmap) {
-        requireWritable("write zeroes");
-        checkRange("write zeroes", offset, length);
+        range.checkWriteZeroes(offset, length);
         counters.recordWriteZeroes();
         zero(offset, length, unmap);
     }
@@ -453,7 +441,7 @@ public final class Qcow2Storage implements Storage {
      * zero clusters, and unallocated clusters with no backing data under them.
      */
     public boolean knownZero(long offset, long length) {
-        checkRange("zero probe", offset, length);
+        range.check("zero probe", offset, length);
         lock.readLock().lock();
         try {
             requireOpen();
@@ -1018,23 +1006,6 @@ public final class Qcow2Storage implements Storage {
         return new StorageException(message.append("; check it with 'qemu-img check'").toString());
     }
 
-    private void checkRange(String operation, long offset, long length) {
-        if (offset < 0 || length < 0) {
-            throw new StorageException(operation + " of " + length + " bytes at offset " + offset + " on " + name
-                    + " has a negative offset or length");
-        }
-        if (offset > virtualSize || length > virtualSize - offset) {
-            throw new StorageException(operation + " of " + length + " bytes at offset " + offset + " on " + name
-                    + " reaches past its end at " + virtualSize + " bytes");
-        }
-    }
-
-    private void requireWritable(String operation) {
-        if (readOnly) {
-            throw new StorageException(operation + " refused: " + name + " is read-only");
-        }
-    }
-
     private void requireOpen() {
         if (closed) {
             throw new StorageException(name + " is closed");
@@ -1051,7 +1022,7 @@ public final class Qcow2Storage implements Storage {
     /** One contiguous host write of a request. */
     private record HostWrite(long host, MemorySegment[] data) {
         long length() {
-            return HostFile.total(data);
+            return StorageRange.length(data);
         }
     }
 

@@ -139,7 +139,7 @@ public final class XmlDocument {
         } catch (XMLStreamException e) {
             int line = e.getLocation() == null ? -1 : e.getLocation().getLineNumber();
             throw new GuestConfigException(source + (line > 0 ? " line " + line : "") + " is not well-formed XML: "
-                    + firstLine(e.getMessage()), e);
+                    + withoutLocation(e.getMessage()), e);
         } finally {
             if (reader != null) {
                 try {
@@ -260,9 +260,10 @@ public final class XmlDocument {
         return n;
     }
 
-    private static String firstLine(String message) {
+    /** The parser's message without the {@code ParseError at [row,col]} it starts with. */
+    private static String withoutLocation(String message) {
         String m = message == null ? "unknown error" : message.strip();
-        int newline = m.lastIndexOf("Message: ");
-        return newline >= 0 ? m.substring(newline + 9).strip() : m;
+        int text = m.lastIndexOf("Message: ");
+        return text >= 0 ? m.substring(text + "Message: ".length()).strip() : m;
     }
 }

@@ -1,6 +1,7 @@
 package dev.jvirtio.tune.plan.xml;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,7 +63,7 @@ public final class XmlElement implements XmlNode {
 
     /** The attributes in document order. */
     public Map<String, String> attributes() {
-        return java.util.Collections.unmodifiableMap(attributes);
+        return Collections.unmodifiableMap(attributes);
     }
 
     /** The first child element named {@code childName}. */
