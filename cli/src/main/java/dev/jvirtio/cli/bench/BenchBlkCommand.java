@@ -59,7 +59,7 @@ public final class BenchBlkCommand implements Callable<Integer> {
     String cache;
 
     @Option(names = "--rw", paramLabel = "PATTERN", defaultValue = "randread",
-            description = "randread, randwrite, read, write or randrw[:READ%] (default ${DEFAULT-VALUE})")
+            description = "randread, randwrite, read, write or randrw[:READ%%] (default ${DEFAULT-VALUE})")
     String rw;
 
     @Option(names = "--bs", paramLabel = "SIZE", defaultValue = "4k", description = "bytes per request (default ${DEFAULT-VALUE})")
