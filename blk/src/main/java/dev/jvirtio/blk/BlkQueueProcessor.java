@@ -14,6 +14,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 
 /**
@@ -36,6 +37,9 @@ final class BlkQueueProcessor implements RequestProcessor {
     private final Storage storage;
     private final BlkCounters counters = new BlkCounters();
     private volatile CompletionSink sink;
+    /** Requests handed to the workers and not completed yet. */
+    private final AtomicInteger outstanding = new AtomicInteger();
+    private int batchSize;
     private final MemorySegment header = Arena.ofAuto().allocate(HEADER_SIZE, 8);
     private final MemorySegment segment = Arena.ofAuto().allocate(DISCARD_SEGMENT_SIZE, 8);
 
@@ -46,6 +50,11 @@ final class BlkQueueProcessor implements RequestProcessor {
 
     BlkCounters counters() {
         return counters;
+    }
+
+    @Override
+    public void beginBatch(int size) {
+        batchSize = size;
     }
 
     @Override
@@ -135,17 +144,25 @@ final class BlkQueueProcessor implements RequestProcessor {
 
     /**
      * Runs {@code call} on the device's I/O workers and completes the chain through the sink
-     * ({@link RequestProcessor#PENDING}), or inline when the device has no workers.
+     * ({@link RequestProcessor#PENDING}); inline when the device has no workers, or when this is a
+     * lone request with nothing else in flight, where a hand-off to another thread would only add
+     * latency (queue depth 1).
      */
     private long perform(DescriptorChain chain, long statusOffset, StorageCall call) {
         CompletionSink s = sink;
         Executor workers = device.workers();
-        if (s != null && workers != null) {
+        boolean alone = batchSize <= 1 && outstanding.get() == 0;
+        if (s != null && workers != null && !alone) {
+            outstanding.incrementAndGet();
             try {
-                workers.execute(() -> s.complete(chain, finish(chain, statusOffset, call)));
+                workers.execute(() -> {
+                    long used = finish(chain, statusOffset, call);
+                    outstanding.decrementAndGet();
+                    s.complete(chain, used);
+                });
                 return PENDING;
             } catch (RejectedExecutionException e) {
-                // the device is closing: serve it here
+                outstanding.decrementAndGet();
             }
         }
         return finish(chain, statusOffset, call);

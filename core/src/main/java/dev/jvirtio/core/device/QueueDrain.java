@@ -93,6 +93,7 @@ public final class QueueDrain {
             int n;
             while ((n = queue.pop(batch, batch.length)) > 0) {
                 int answered = 0;
+                processor.beginBatch(n);
                 for (int i = 0; i < n; i++) {
                     DescriptorChain chain = batch[i];
                     batch[i] = null;

@@ -22,6 +22,13 @@ public interface RequestProcessor {
      */
     long process(DescriptorChain chain);
 
+    /**
+     * Called before each batch with the number of chains it holds: a processor may serve a lone
+     * request inline and hand requests that come in numbers to other threads.
+     */
+    default void beginBatch(int size) {
+    }
+
     /** Called once after each batch, before the used ring is published: flush batched work here. */
     default void endBatch() {
     }
