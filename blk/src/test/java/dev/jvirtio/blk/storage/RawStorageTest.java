@@ -194,7 +194,10 @@ class RawStorageTest {
             long allocatedAfterZeroRange = Commands.allocatedBytes(image);
             storage.writeZeroes(2 * MIB, MIB, true);
             storage.flush();
-            assertThat(Commands.allocatedBytes(image)).isLessThanOrEqualTo(allocatedAfterZeroRange - MIB);
+            // Punching a hole can cost the file system one block of extent bookkeeping when the
+            // file is fragmented (ext4 splits the extent), so the range frees at least 1 MiB less a block.
+            long fsBlock = Files.getFileStore(image).getBlockSize();
+            assertThat(Commands.allocatedBytes(image)).isLessThanOrEqualTo(allocatedAfterZeroRange - MIB + fsBlock);
             assertThat(storage.counters().writeZeroes()).isEqualTo(2);
         }
         byte[] expected = original.clone();
