@@ -2,6 +2,7 @@ package dev.jvirtio.blk;
 
 import dev.jvirtio.blk.storage.Storage;
 import dev.jvirtio.blk.storage.StorageException;
+import dev.jvirtio.core.device.ConfigSpace;
 import dev.jvirtio.core.device.RequestProcessor;
 import dev.jvirtio.core.device.VirtioDevice;
 import dev.jvirtio.core.device.VirtioFeatures;
@@ -172,12 +173,7 @@ public final class BlkDevice implements VirtioDevice, AutoCloseable {
 
     @Override
     public void readConfig(int offset, MemorySegment dst) {
-        dst.fill((byte) 0);
-        byte[] config = config();
-        if (offset >= 0 && offset < config.length) {
-            long n = Math.min(dst.byteSize(), config.length - offset);
-            MemorySegment.copy(config, offset, dst, ValueLayout.JAVA_BYTE, 0, (int) n);
-        }
+        ConfigSpace.read(config(), offset, dst);
     }
 
     /**

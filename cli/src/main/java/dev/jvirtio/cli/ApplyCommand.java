@@ -37,13 +37,11 @@ public final class ApplyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        return arguments.withPlan(this::apply);
+    }
+
+    private int apply(Plan plan) {
         PrintWriter out = spec.commandLine().getOut();
-        Plan plan;
-        try {
-            plan = arguments.plan();
-        } catch (PlanArguments.UsageError e) {
-            return PlanCommand.usage(spec, "apply", e.getMessage());
-        }
         int count = plan.applicable().size();
         if (!yes) {
             out.print(PlanReport.text(plan));

@@ -13,10 +13,16 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.ToIntFunction;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** What {@code jvirtio plan} and {@code jvirtio apply} plan from: the root, the guests, the requests. */
 public final class PlanArguments {
+
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
 
     @Option(names = "--root", paramLabel = "DIR", description = "The machine's files under DIR (default /).")
     Path root;
@@ -69,6 +75,21 @@ public final class PlanArguments {
         } catch (GuestConfigException | PlanException e) {
             throw new UsageError(e.getMessage());
         }
+    }
+
+    /**
+     * Plans, and hands the plan to {@code action}, whose exit code it returns. A usage error (see
+     * {@link #plan()}) is printed instead as one line, {@code jvirtio COMMAND: message}, and gives
+     * exit code 2.
+     */
+    int withPlan(ToIntFunction<Plan> action) {
+        Plan plan;
+        try {
+            plan = plan();
+        } catch (UsageError e) {
+            return PlanCommand.usage(command, command.name(), e.getMessage());
+        }
+        return action.applyAsInt(plan);
     }
 
     /** A usage error: printed as one line, exit code 2. */

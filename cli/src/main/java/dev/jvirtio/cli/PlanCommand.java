@@ -1,6 +1,5 @@
 package dev.jvirtio.cli;
 
-import dev.jvirtio.tune.plan.Plan;
 import dev.jvirtio.tune.plan.PlanReport;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -32,16 +31,12 @@ public final class PlanCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        Plan plan;
-        try {
-            plan = arguments.plan();
-        } catch (PlanArguments.UsageError e) {
-            return usage(spec, "plan", e.getMessage());
-        }
-        out.print(json ? PlanReport.json(plan) : PlanReport.text(plan));
-        out.flush();
-        return plan.nothingToApply() ? 0 : 1;
+        return arguments.withPlan(plan -> {
+            PrintWriter out = spec.commandLine().getOut();
+            out.print(json ? PlanReport.json(plan) : PlanReport.text(plan));
+            out.flush();
+            return plan.nothingToApply() ? 0 : 1;
+        });
     }
 
     /** Prints {@code message} as {@code jvirtio COMMAND: message} and returns the usage exit code. */

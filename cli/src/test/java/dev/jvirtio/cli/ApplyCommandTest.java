@@ -1,5 +1,6 @@
 package dev.jvirtio.cli;
 
+import dev.jvirtio.tune.fixture.TestRoot;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -8,9 +9,8 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import static dev.jvirtio.cli.TunedTrees.copy;
-import static dev.jvirtio.cli.TunedTrees.fingerprint;
-import static dev.jvirtio.cli.TunedTrees.run;
+import static dev.jvirtio.cli.CliRun.run;
+import static dev.jvirtio.cli.TreeFingerprint.fingerprint;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class ApplyCommandTest {
@@ -20,10 +20,10 @@ class ApplyCommandTest {
 
     @Test
     void without_yes_it_shows_the_plan_and_changes_nothing() {
-        Path root = copy("small-host", dir);
+        Path root = TestRoot.copyOf("small-host", dir).path();
         Map<String, String> before = fingerprint(root);
 
-        TunedTrees.Run dry = run(new ApplyCommand(), "--root", root.toString());
+        CliRun dry = run(new ApplyCommand(), "--root", root.toString());
 
         assertThat(dry.exitCode()).isZero();
         assertThat(dry.out()).contains("MEM-SWAP").contains("Dry run: nothing was changed. Run again with --yes");
@@ -33,11 +33,11 @@ class ApplyCommandTest {
 
     @Test
     void with_yes_it_applies_names_the_transaction_and_a_second_run_finds_nothing_to_change() {
-        Path root = copy("small-host", dir);
+        Path root = TestRoot.copyOf("small-host", dir).path();
 
-        TunedTrees.Run first = run(new ApplyCommand(), "--root", root.toString(), "--yes");
+        CliRun first = run(new ApplyCommand(), "--root", root.toString(), "--yes");
         Map<String, String> applied = fingerprint(root);
-        TunedTrees.Run second = run(new ApplyCommand(), "--root", root.toString(), "--yes");
+        CliRun second = run(new ApplyCommand(), "--root", root.toString(), "--yes");
 
         assertThat(first.exitCode()).as(first.err()).isZero();
         Matcher m = Pattern.compile("Applied (\\d+) changes as transaction (\\S+); undo with: jvirtio rollback --root "
@@ -54,12 +54,12 @@ class ApplyCommandTest {
 
     @Test
     void a_change_that_fails_exits_1_and_leaves_the_root_as_it_was() throws Exception {
-        Path root = copy("small-host", dir);
+        Path root = TestRoot.copyOf("small-host", dir).path();
         // A directory where the sysctl drop-in goes: the drop-in cannot be written.
         Files.createDirectories(root.resolve("etc/sysctl.d/90-jvirtio-swappiness.conf"));
         Map<String, String> before = fingerprint(root);
 
-        TunedTrees.Run apply = run(new ApplyCommand(), "--root", root.toString(), "--yes");
+        CliRun apply = run(new ApplyCommand(), "--root", root.toString(), "--yes");
 
         assertThat(apply.exitCode()).isEqualTo(1);
         assertThat(apply.err()).startsWith("jvirtio apply: failed at MEM-SWAP /etc/sysctl.d/90-jvirtio-swappiness.conf")

@@ -2,14 +2,12 @@ package dev.jvirtio.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jvirtio.tune.fixture.TestRoot;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -21,42 +19,25 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class AuditCommandTest {
 
-    private static final Path ROOTS = Path.of("..", "tune", "src", "test", "resources", "roots").toAbsolutePath()
-            .normalize();
-
     @TempDir
     Path dir;
 
-    /** What one run printed and returned. */
-    record Run(int exitCode, String out, String err) {
-    }
-
     @BeforeAll
     static void theCapturedTreesAreThere() {
-        assertThat(ROOTS.resolve("numa-host")).as("the tune module's fixture trees (run from the cli module)")
+        assertThat(TestRoot.fixture("numa-host")).as("the tune module's fixture trees (run from the cli module)")
                 .isDirectory();
     }
 
-    static Run audit(String... args) {
-        return run(new AuditCommand(), args);
-    }
-
-    static Run run(Object command, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine commandLine = new CommandLine(command);
-        commandLine.setOut(new PrintWriter(out));
-        commandLine.setErr(new PrintWriter(err));
-        int code = commandLine.execute(args);
-        return new Run(code, out.toString(), err.toString());
+    static CliRun audit(String... args) {
+        return CliRun.run(new AuditCommand(), args);
     }
 
     @Test
     void a_host_with_warnings_prints_the_report_and_exits_1() {
-        Run run = audit("--root", ROOTS.resolve("numa-host").toString());
+        CliRun run = audit("--root", TestRoot.fixture("numa-host").toString());
 
         assertThat(run.exitCode()).isEqualTo(1);
-        assertThat(run.out()).startsWith("jvirtio audit of " + ROOTS.resolve("numa-host")).contains("Summary: ")
+        assertThat(run.out()).startsWith("jvirtio audit of " + TestRoot.fixture("numa-host")).contains("Summary: ")
                 .contains("== host ==").contains("== web ==").contains("FAIL risk  STO-HOSTFS")
                 .doesNotContain("\u001b[");
         assertThat(run.err()).isEmpty();
@@ -64,7 +45,7 @@ class AuditCommandTest {
 
     @Test
     void json_output_is_one_object_with_the_findings_and_the_exit_code() throws IOException {
-        Run run = audit("--root", ROOTS.resolve("small-host").toString(), "--json");
+        CliRun run = audit("--root", TestRoot.fixture("small-host").toString(), "--json");
 
         JsonNode json = new ObjectMapper().readTree(run.out());
         assertThat(json.get("version").asInt()).isEqualTo(1);
@@ -79,7 +60,7 @@ class AuditCommandTest {
 
     @Test
     void only_the_chosen_rules_run_and_nothing_failing_at_warn_exits_0() throws IOException {
-        Run run = audit("--root", ROOTS.resolve("kvm-guest").toString(), "--only", "VIRTIO-PV,NET-VIRTIO", "--json");
+        CliRun run = audit("--root", TestRoot.fixture("kvm-guest").toString(), "--only", "VIRTIO-PV,NET-VIRTIO", "--json");
 
         JsonNode findings = new ObjectMapper().readTree(run.out()).get("findings");
         assertThat(findings).isNotEmpty().allSatisfy(f -> assertThat(f.get("rule").asText()).isIn("VIRTIO-PV", "NET-VIRTIO"));
@@ -88,7 +69,7 @@ class AuditCommandTest {
 
     @Test
     void skipping_the_failing_rules_turns_the_exit_code_to_0() throws IOException {
-        Run all = audit("--root", ROOTS.resolve("kvm-guest").toString(), "--json");
+        CliRun all = audit("--root", TestRoot.fixture("kvm-guest").toString(), "--json");
         StringBuilder failing = new StringBuilder();
         for (JsonNode f : new ObjectMapper().readTree(all.out()).get("findings")) {
             if (f.get("outcome").asText().equals("fail") && !f.get("severity").asText().equals("info")) {
@@ -96,7 +77,7 @@ class AuditCommandTest {
             }
         }
 
-        Run skipped = audit("--root", ROOTS.resolve("kvm-guest").toString(), "--skip", failing.toString());
+        CliRun skipped = audit("--root", TestRoot.fixture("kvm-guest").toString(), "--skip", failing.toString());
 
         assertThat(all.exitCode()).isEqualTo(1);
         assertThat(skipped.exitCode()).isZero();
@@ -104,7 +85,7 @@ class AuditCommandTest {
 
     @Test
     void an_unknown_rule_id_is_a_usage_error_in_one_sentence() {
-        Run run = audit("--root", ROOTS.resolve("kvm-guest").toString(), "--only", "MEM-SWAPPINESS");
+        CliRun run = audit("--root", TestRoot.fixture("kvm-guest").toString(), "--only", "MEM-SWAPPINESS");
 
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains("MEM-SWAPPINESS").contains("jvirtio explain --list");
@@ -115,7 +96,7 @@ class AuditCommandTest {
     @Test
     void usage_errors_exit_2_root_with_from_a_missing_root_and_an_unknown_option() {
         assertThat(audit("--root", "/", "--from", "x.tar.gz").exitCode()).isEqualTo(2);
-        Run missing = audit("--root", dir.resolve("nowhere").toString());
+        CliRun missing = audit("--root", dir.resolve("nowhere").toString());
         assertThat(missing.exitCode()).isEqualTo(2);
         assertThat(missing.err()).contains("nowhere");
         assertThat(audit("--frobnicate").exitCode()).isEqualTo(2);
@@ -125,7 +106,7 @@ class AuditCommandTest {
     void a_malformed_domain_xml_is_reported_in_one_line_without_a_stack_trace() throws IOException {
         Path xml = Files.writeString(dir.resolve("broken.xml"), "<domain><name>oops</name>");
 
-        Run run = audit("--root", ROOTS.resolve("small-host").toString(), "--domain-xml", xml.toString());
+        CliRun run = audit("--root", TestRoot.fixture("small-host").toString(), "--domain-xml", xml.toString());
 
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains("broken.xml").doesNotContain("Exception").doesNotContain("\tat ");
@@ -136,14 +117,14 @@ class AuditCommandTest {
         Path cmdline = Files.writeString(dir.resolve("vm.sh"),
                 "qemu-system-x86_64 -name cli-vm -m 1024 -hda /var/lib/images/cli-vm.img -net nic,model=e1000\n");
 
-        Run run = audit("--root", ROOTS.resolve("kvm-guest").toString(), "--qemu-cmdline", cmdline.toString());
+        CliRun run = audit("--root", TestRoot.fixture("kvm-guest").toString(), "--qemu-cmdline", cmdline.toString());
 
         assertThat(run.out()).contains("== cli-vm ==");
     }
 
     @Test
     void the_domains_of_a_libvirt_connection_are_audited_as_guests() {
-        Run run = audit("--root", ROOTS.resolve("kvm-guest").toString(), "--connect", "test:///default");
+        CliRun run = audit("--root", TestRoot.fixture("kvm-guest").toString(), "--connect", "test:///default");
 
         assertThat(run.err()).as("needs the libvirt client library (Debian package libvirt0)").isEmpty();
         assertThat(run.out()).contains("== test ==");
@@ -152,9 +133,9 @@ class AuditCommandTest {
     @Test
     void a_capture_audited_with_from_gives_the_same_findings() throws IOException {
         Path archive = dir.resolve("numa.tar.gz");
-        Run captured = audit("--root", ROOTS.resolve("numa-host").toString(), "--capture", archive.toString(),
+        CliRun captured = audit("--root", TestRoot.fixture("numa-host").toString(), "--capture", archive.toString(),
                 "--json");
-        Run replayed = audit("--from", archive.toString(), "--json");
+        CliRun replayed = audit("--from", archive.toString(), "--json");
 
         ObjectMapper mapper = new ObjectMapper();
         assertThat(archive).isRegularFile();
@@ -168,7 +149,7 @@ class AuditCommandTest {
     void a_damaged_capture_is_a_usage_error_naming_the_file() throws IOException {
         Path bogus = Files.writeString(dir.resolve("bogus.tar.gz"), "not an archive");
 
-        Run run = audit("--from", bogus.toString());
+        CliRun run = audit("--from", bogus.toString());
 
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains("bogus.tar.gz");
@@ -178,7 +159,7 @@ class AuditCommandTest {
     void an_html_report_is_written_next_to_the_terminal_report() throws IOException {
         Path html = dir.resolve("report.html");
 
-        Run run = audit("--root", ROOTS.resolve("numa-host").toString(), "--html", html.toString());
+        CliRun run = audit("--root", TestRoot.fixture("numa-host").toString(), "--html", html.toString());
 
         assertThat(run.out()).contains("Summary:");
         assertThat(Files.readString(html)).startsWith("<!DOCTYPE html>").contains("STO-HOSTFS").contains("</html>");

@@ -10,7 +10,7 @@ class AuditExplainCommandTest {
 
     @Test
     void explain_prints_the_whole_text_of_a_rule() {
-        AuditCommandTest.Run run = AuditCommandTest.run(new ExplainCommand(), "MEM-SWAP");
+        CliRun run = CliRun.run(new ExplainCommand(), "MEM-SWAP");
 
         assertThat(run.exitCode()).isZero();
         assertThat(run.out()).startsWith("MEM-SWAP").contains("The 2020 text").contains("Today")
@@ -19,12 +19,12 @@ class AuditExplainCommandTest {
 
     @Test
     void explain_accepts_lower_case_ids() {
-        assertThat(AuditCommandTest.run(new ExplainCommand(), "sto-hostfs").out()).startsWith("STO-HOSTFS");
+        assertThat(CliRun.run(new ExplainCommand(), "sto-hostfs").out()).startsWith("STO-HOSTFS");
     }
 
     @Test
     void the_list_names_every_rule_id_once() {
-        AuditCommandTest.Run run = AuditCommandTest.run(new ExplainCommand(), "--list");
+        CliRun run = CliRun.run(new ExplainCommand(), "--list");
 
         assertThat(run.exitCode()).isZero();
         assertThat(run.out().lines().map(line -> line.split("\\s+")[0]).toList())
@@ -33,8 +33,8 @@ class AuditExplainCommandTest {
 
     @Test
     void an_unknown_id_or_no_id_is_a_usage_error() {
-        AuditCommandTest.Run unknown = AuditCommandTest.run(new ExplainCommand(), "CPU-MAGIC");
-        AuditCommandTest.Run none = AuditCommandTest.run(new ExplainCommand());
+        CliRun unknown = CliRun.run(new ExplainCommand(), "CPU-MAGIC");
+        CliRun none = CliRun.run(new ExplainCommand());
 
         assertThat(unknown.exitCode()).isEqualTo(2);
         assertThat(unknown.err()).contains("CPU-MAGIC");

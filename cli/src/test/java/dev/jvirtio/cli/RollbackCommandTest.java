@@ -1,5 +1,6 @@
 package dev.jvirtio.cli;
 
+import dev.jvirtio.tune.fixture.TestRoot;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -7,9 +8,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import static dev.jvirtio.cli.TunedTrees.copy;
-import static dev.jvirtio.cli.TunedTrees.fingerprint;
-import static dev.jvirtio.cli.TunedTrees.run;
+import static dev.jvirtio.cli.CliRun.run;
+import static dev.jvirtio.cli.TreeFingerprint.fingerprint;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class RollbackCommandTest {
@@ -19,12 +19,12 @@ class RollbackCommandTest {
 
     @Test
     void rollback_of_the_last_transaction_restores_the_root_byte_for_byte() {
-        Path root = copy("numa-host", dir);
+        Path root = TestRoot.copyOf("numa-host", dir).path();
         Map<String, String> original = fingerprint(root);
         assertThat(run(new ApplyCommand(), "--root", root.toString(), "--yes").exitCode()).isZero();
         assertThat(fingerprint(root)).isNotEqualTo(original);
 
-        TunedTrees.Run rollback = run(new RollbackCommand(), "--root", root.toString());
+        CliRun rollback = run(new RollbackCommand(), "--root", root.toString());
 
         assertThat(rollback.exitCode()).as(rollback.err()).isZero();
         assertThat(rollback.out()).contains("undone    MEM-SWAP").contains("Rolled back transaction ");
@@ -33,7 +33,7 @@ class RollbackCommandTest {
 
     @Test
     void a_damaged_journal_is_a_usage_error_and_nothing_changes() throws Exception {
-        Path root = copy("small-host", dir);
+        Path root = TestRoot.copyOf("small-host", dir).path();
         run(new ApplyCommand(), "--root", root.toString(), "--yes");
         Path journal;
         try (Stream<Path> txns = Files.list(root.resolve("var/lib/jvirtio/transactions"))) {
@@ -44,7 +44,7 @@ class RollbackCommandTest {
         Files.write(journal, bytes);
         Map<String, String> applied = fingerprint(root);
 
-        TunedTrees.Run rollback = run(new RollbackCommand(), "--root", root.toString());
+        CliRun rollback = run(new RollbackCommand(), "--root", root.toString());
 
         assertThat(rollback.exitCode()).isEqualTo(2);
         assertThat(rollback.err()).startsWith("jvirtio rollback: The journal of transaction ")
@@ -54,13 +54,13 @@ class RollbackCommandTest {
 
     @Test
     void a_file_changed_since_the_apply_makes_it_refuse_unless_forced() throws Exception {
-        Path root = copy("kvm-guest", dir);
+        Path root = TestRoot.copyOf("kvm-guest", dir).path();
         Map<String, String> original = fingerprint(root);
         run(new ApplyCommand(), "--root", root.toString(), "--yes");
         Files.writeString(root.resolve("etc/udev/rules.d/60-jvirtio-scheduler.rules"), "# mine now\n");
 
-        TunedTrees.Run refused = run(new RollbackCommand(), "--root", root.toString());
-        TunedTrees.Run forced = run(new RollbackCommand(), "--root", root.toString(), "--force");
+        CliRun refused = run(new RollbackCommand(), "--root", root.toString());
+        CliRun forced = run(new RollbackCommand(), "--root", root.toString(), "--force");
 
         assertThat(refused.exitCode()).isEqualTo(1);
         assertThat(refused.err()).contains("60-jvirtio-scheduler.rules was changed since it was applied")
@@ -71,9 +71,9 @@ class RollbackCommandTest {
 
     @Test
     void without_any_transaction_it_says_so() {
-        Path root = copy("kvm-guest", dir);
+        Path root = TestRoot.copyOf("kvm-guest", dir).path();
 
-        TunedTrees.Run rollback = run(new RollbackCommand(), "--root", root.toString());
+        CliRun rollback = run(new RollbackCommand(), "--root", root.toString());
 
         assertThat(rollback.exitCode()).isEqualTo(2);
         assertThat(rollback.err()).startsWith("jvirtio rollback: There is no transaction under ");

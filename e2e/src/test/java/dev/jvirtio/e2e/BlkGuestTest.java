@@ -1,21 +1,16 @@
 package dev.jvirtio.e2e;
 
+import static dev.jvirtio.e2e.HostImage.read;
+import static dev.jvirtio.e2e.ScenarioGuest.bootOnDisk;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.jvirtio.blk.BlkDevice;
-import dev.jvirtio.blk.BlkOptions;
 import dev.jvirtio.blk.storage.CacheMode;
 import dev.jvirtio.blk.storage.RawStorage;
 import dev.jvirtio.guest.GuestFile;
-import dev.jvirtio.guest.GuestKernel;
-import dev.jvirtio.guest.GuestMachine;
 import dev.jvirtio.guest.GuestRun;
-import dev.jvirtio.guest.Initramfs;
-import dev.jvirtio.vhost.backend.VhostUserBackend;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -30,14 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
 class BlkGuestTest {
 
     private static final long IMAGE_SIZE = 64L << 20;
-    private static final Duration BOOT_LIMIT = Duration.ofSeconds(90);
 
     @TempDir
     Path dir;
-
-    private String name(TestInfo test) {
-        return test.getTestMethod().orElseThrow().getName();
-    }
 
     private Path image(String file, long size) throws Exception {
         Path p = dir.resolve(file);
@@ -47,39 +37,15 @@ class BlkGuestTest {
         return p;
     }
 
-    private static VhostUserBackend serve(Path image, Path socket, CacheMode mode, boolean readOnly, int queues)
+    private static ServedDisk serve(Path image, Path socket, CacheMode mode, boolean readOnly, int queues)
             throws Exception {
         return serve(image, socket, mode, readOnly, queues, 0);
     }
 
     /** Serves with {@code ioWorkers} threads running the I/O (0: inline on the queue threads). */
-    private static VhostUserBackend serve(Path image, Path socket, CacheMode mode, boolean readOnly, int queues,
-                                          int ioWorkers) throws Exception {
-        RawStorage storage = RawStorage.open(image, mode, readOnly);
-        BlkDevice device = new BlkDevice(storage, new BlkOptions("blk0", queues, 256, "e2e-disk", ioWorkers));
-        return new VhostUserBackend(device, socket, queues, null).start();
-    }
-
-    private GuestRun boot(TestInfo test, String script, List<GuestFile> files, Path socket, int queues, int cpus)
-            throws Exception {
-        GuestKernel kernel = GuestRequirements.kernel();
-        Path initramfs = Initramfs.build(kernel, script, files, GuestRequirements.IMAGES);
-        return GuestMachine.builder(kernel, initramfs)
-                .cpus(cpus)
-                .vhostUserBlk(socket, queues)
-                .timeout(BOOT_LIMIT)
-                .consoleLog(GuestRequirements.LOGS.resolve(name(test) + ".log"))
-                .build()
-                .run();
-    }
-
-    private static byte[] read(Path image, long offset, int length) throws Exception {
-        byte[] b = new byte[length];
-        try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "r")) {
-            f.seek(offset);
-            f.readFully(b);
-        }
-        return b;
+    private static ServedDisk serve(Path image, Path socket, CacheMode mode, boolean readOnly, int queues,
+                                    int ioWorkers) throws Exception {
+        return ServedDisk.start(RawStorage.open(image, mode, readOnly), socket, queues, "e2e-disk", ioWorkers);
     }
 
     /** (offset, length) pairs: 512 B to 1 MiB, 512-aligned offsets that are not 4K-aligned, and the last sector. */
@@ -111,8 +77,8 @@ class BlkGuestTest {
                     cmp /data/p%1$d /tmp/r%1$d && mark same%1$d yes
                     """.formatted(i, seek, sectors));
         }
-        try (VhostUserBackend backend = serve(image, socket, CacheMode.NONE, false, 1, 8)) {
-            GuestRun run = boot(test, script.toString(), files, socket, 1, 1);
+        try (ServedDisk backend = serve(image, socket, CacheMode.NONE, false, 1, 8)) {
+            GuestRun run = bootOnDisk(test, script.toString(), files, socket, 1, 1);
             assertThat(run.succeeded()).as(run.describe()).isTrue();
             assertThat(run.marker("size")).contains(Long.toString(IMAGE_SIZE));
             for (int i = 0; i < extents.length; i++) {
@@ -145,8 +111,8 @@ class BlkGuestTest {
                 wait
                 mark written yes
                 """;
-        try (VhostUserBackend backend = serve(image, socket, CacheMode.WRITEBACK, false, 2, 4)) {
-            GuestRun run = boot(test, script, List.of(GuestFile.of("/data/a", a), GuestFile.of("/data/b", b)), socket, 2, 2);
+        try (ServedDisk backend = serve(image, socket, CacheMode.WRITEBACK, false, 2, 4)) {
+            GuestRun run = bootOnDisk(test, script, List.of(GuestFile.of("/data/a", a), GuestFile.of("/data/b", b)), socket, 2, 2);
             assertThat(run.succeeded()).as(run.describe()).isTrue();
             assertThat(run.marker("queues")).contains("2");
             assertThat(backend.queueStats().get(0).requests()).as("queue 0 served").isPositive();
@@ -175,8 +141,8 @@ class BlkGuestTest {
                 umount /mnt/disk
                 mark fs made
                 """;
-        try (VhostUserBackend backend = serve(image, socket, CacheMode.NONE, false, 1, 8)) {
-            GuestRun run = boot(test, script, List.of(GuestFile.of("/data/f", file)), socket, 1, 1);
+        try (ServedDisk backend = serve(image, socket, CacheMode.NONE, false, 1, 8)) {
+            GuestRun run = bootOnDisk(test, script, List.of(GuestFile.of("/data/f", file)), socket, 1, 1);
             assertThat(run.succeeded()).as(run.describe()).isTrue();
         }
         Process fsck = new ProcessBuilder("e2fsck", "-fn", image.toString()).redirectErrorStream(true).start();
@@ -204,8 +170,8 @@ class BlkGuestTest {
                 mark discarded yes
                 """;
         long filledBlocks;
-        try (VhostUserBackend backend = serve(image, socket, CacheMode.NONE, false, 1)) {
-            GuestRun run = boot(test, script, List.of(), socket, 1, 1);
+        try (ServedDisk backend = serve(image, socket, CacheMode.NONE, false, 1)) {
+            GuestRun run = bootOnDisk(test, script, List.of(), socket, 1, 1);
             assertThat(run.succeeded()).as(run.describe()).isTrue();
             assertThat(run.marker("discarded")).contains("yes");
         }
@@ -239,8 +205,8 @@ class BlkGuestTest {
                 if dd if=/dev/zero of=/dev/vda bs=4096 count=16 oflag=direct 2>/dev/null; then mark write ok; else mark write failed; fi
                 mark md5 "$(dd if=/dev/vda bs=1048576 count=1 iflag=direct 2>/dev/null | md5sum | cut -d ' ' -f 1)"
                 """;
-        try (VhostUserBackend backend = serve(image, socket, CacheMode.NONE, true, 1)) {
-            GuestRun run = boot(test, script, List.of(), socket, 1, 1);
+        try (ServedDisk backend = serve(image, socket, CacheMode.NONE, true, 1)) {
+            GuestRun run = bootOnDisk(test, script, List.of(), socket, 1, 1);
             assertThat(run.done()).as(run.describe()).isPresent();
             assertThat(run.marker("ro")).as("the guest sees a read-only disk").contains("1");
             assertThat(run.marker("write")).contains("failed");
@@ -256,14 +222,14 @@ class BlkGuestTest {
         Path socket = dir.resolve("blk.sock");
         byte[] data = new byte[256 * 1024];
         new Random(5).nextBytes(data);
-        try (VhostUserBackend backend = serve(image, socket, CacheMode.WRITEBACK, false, 1)) {
-            GuestRun first = boot(test, """
+        try (ServedDisk backend = serve(image, socket, CacheMode.WRITEBACK, false, 1)) {
+            GuestRun first = bootOnDisk(test, """
                     set -e
                     dd if=/data/d of=/dev/vda bs=4096 seek=100 oflag=direct conv=notrunc 2>/dev/null
                     mark wrote yes
                     """, List.of(GuestFile.of("/data/d", data)), socket, 1, 1);
             assertThat(first.succeeded()).as(first.describe()).isTrue();
-            GuestRun second = boot(test, """
+            GuestRun second = bootOnDisk(test, """
                     set -e
                     mark md5 "$(dd if=/dev/vda bs=4096 skip=100 count=64 iflag=direct 2>/dev/null | md5sum | cut -d ' ' -f 1)"
                     """, List.of(), socket, 1, 1);

@@ -3,10 +3,8 @@ package dev.jvirtio.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jvirtio.guest.GuestFile;
-import dev.jvirtio.guest.GuestKernel;
 import dev.jvirtio.guest.GuestMachine;
 import dev.jvirtio.guest.GuestRun;
-import dev.jvirtio.guest.Initramfs;
 import dev.jvirtio.net.MacAddress;
 import dev.jvirtio.net.NetDevice;
 import dev.jvirtio.net.NetOptions;
@@ -45,10 +43,6 @@ class NetGuestTest {
 
     @TempDir
     Path dir;
-
-    private static String name(TestInfo test) {
-        return test.getTestMethod().orElseThrow().getName();
-    }
 
     // ---- two guests on the switch ----
 
@@ -174,17 +168,44 @@ class NetGuestTest {
 
     private GuestMachine machine(TestInfo test, String role, String script, List<GuestFile> files, Path socket,
                                  int pairs, String mac, int cpus) throws Exception {
-        GuestKernel kernel = GuestRequirements.kernel();
-        Path initramfs = Initramfs.build(kernel, script, files, GuestRequirements.IMAGES);
-        return GuestMachine.builder(kernel, initramfs)
+        return ScenarioGuest.builder(test, role, script, files)
                 .cpus(cpus)
                 .vhostUserNet(socket, pairs, mac)
                 .timeout(GUEST_LIMIT)
-                .consoleLog(GuestRequirements.LOGS.resolve(name(test) + "-" + role + ".log"))
                 .build();
     }
 
     // ---- a guest and the host over a tap in a network namespace ----
+
+    /**
+     * The guest's script up to its send: its address and link, {@code afterLinkUp}, pings until the
+     * host answers, then {@code mib} MiB of random bytes to the host's port 5001, their md5 marked.
+     */
+    private static String guestSendsToHost(String afterLinkUp, int mib) {
+        return """
+                set -e
+                ip link set lo up
+                ip addr add %1$s/24 dev eth0
+                ip link set eth0 up
+                %5$stries=0
+                until ping -c 1 -W 1 %2$s >/dev/null 2>&1; do
+                  tries=$((tries + 1))
+                  if [ $tries -ge %3$d ]; then mark ping failed; exit 1; fi
+                done
+                mark ping "$(ping -c 3 %2$s | grep -o '[0-9]* packets received')"
+                dd if=/dev/urandom of=/tmp/out bs=65536 count=%4$d 2>/dev/null
+                mark out-md5 "$(md5sum < /tmp/out | cut -d ' ' -f 1)"
+                nc %2$s 5001 < /tmp/out > /dev/null
+                mark sent yes
+                """.formatted(GUEST_IP, HOST_IP, PING_TRIES, (mib << 20) / 65536, afterLinkUp);
+    }
+
+    /** The host's end of the tap in the namespace: loopback up, {@link #HOST_IP} on the tap, the tap up. */
+    private static void hostEndUp(TestNamespace ns, String tapName) throws Exception {
+        ns.run("ip", "link", "set", "lo", "up");
+        ns.run("ip", "addr", "add", HOST_IP + "/24", "dev", tapName);
+        ns.run("ip", "link", "set", tapName, "up");
+    }
 
     @Test
     void guestAndHostOverATapInANamespacePingAndMove64MiBEachWay(TestInfo test) throws Exception {
@@ -208,33 +229,17 @@ class NetGuestTest {
         Path hostOut = dir.resolve("host-out.bin");
         Path hostIn = dir.resolve("host-in.bin");
         Files.write(hostOut, hostData);
-        String guestScript = """
-                set -e
-                ip link set lo up
-                ip addr add %1$s/24 dev eth0
-                ip link set eth0 up
-                mark queues "$(ls -d /sys/class/net/eth0/queues/tx-* | wc -l)"
-                tries=0
-                until ping -c 1 -W 1 %2$s >/dev/null 2>&1; do
-                  tries=$((tries + 1))
-                  if [ $tries -ge %3$d ]; then mark ping failed; exit 1; fi
-                done
-                mark ping "$(ping -c 3 %2$s | grep -o '[0-9]* packets received')"
-                dd if=/dev/urandom of=/tmp/out bs=65536 count=%4$d 2>/dev/null
-                mark out-md5 "$(md5sum < /tmp/out | cut -d ' ' -f 1)"
-                nc %2$s 5001 < /tmp/out > /dev/null
-                mark sent yes
-                nc %2$s 5002 < /dev/console > /tmp/in
+        String guestScript = guestSendsToHost("mark queues \"$(ls -d /sys/class/net/eth0/queues/tx-* | wc -l)\"\n", mib)
+                + """
+                nc %1$s 5002 < /dev/console > /tmp/in
                 mark in-md5 "$(md5sum < /tmp/in | cut -d ' ' -f 1)"
                 mark in-size "$(wc -c < /tmp/in)"
-                """.formatted(GUEST_IP, HOST_IP, PING_TRIES, (mib << 20) / 65536);
+                """.formatted(HOST_IP);
         Path socket = dir.resolve("tap.sock");
         String tapName = "jvtap0";
         try (TestNamespace ns = TestNamespace.create("jvirtio-e2e-" + ProcessHandle.current().pid());
              TapBackendProcess backend = TapBackendProcess.start(ns, socket, tapName, pairs, dir.resolve("backend.log"))) {
-            ns.run("ip", "link", "set", "lo", "up");
-            ns.run("ip", "addr", "add", HOST_IP + "/24", "dev", tapName);
-            ns.run("ip", "link", "set", tapName, "up");
+            hostEndUp(ns, tapName);
             // The host receives first (its input stays open, so it reads to the guest's end), then sends.
             Process receiver = ns.start(List.of("busybox", "nc", "-l", "-p", "5001"), null, hostIn);
             Process sender = ns.start(List.of("busybox", "nc", "-l", "-p", "5002"), hostOut, dir.resolve("sender-out.bin"));
@@ -265,30 +270,13 @@ class NetGuestTest {
         GuestRequirements.program("ip", "iproute2");
         GuestRequirements.program("busybox", "busybox-static");
         int mib = 16;
-        String guestScript = """
-                set -e
-                ip link set lo up
-                ip addr add %1$s/24 dev eth0
-                ip link set eth0 up
-                tries=0
-                until ping -c 1 -W 1 %2$s >/dev/null 2>&1; do
-                  tries=$((tries + 1))
-                  if [ $tries -ge %3$d ]; then mark ping failed; exit 1; fi
-                done
-                mark ping "$(ping -c 3 %2$s | grep -o '[0-9]* packets received')"
-                dd if=/dev/urandom of=/tmp/out bs=65536 count=%4$d 2>/dev/null
-                mark out-md5 "$(md5sum < /tmp/out | cut -d ' ' -f 1)"
-                nc %2$s 5001 < /tmp/out > /dev/null
-                mark sent yes
-                """.formatted(GUEST_IP, HOST_IP, PING_TRIES, (mib << 20) / 65536);
+        String guestScript = guestSendsToHost("", mib);
         Path socket = dir.resolve("uplink.sock");
         Path hostIn = dir.resolve("host-in.bin");
         String tapName = "jvup0";
         try (TestNamespace ns = TestNamespace.create("jvirtio-e2e-up-" + ProcessHandle.current().pid());
              TapBackendProcess backend = TapBackendProcess.start(ns, socket, tapName, 1, true, dir.resolve("backend.log"))) {
-            ns.run("ip", "link", "set", "lo", "up");
-            ns.run("ip", "addr", "add", HOST_IP + "/24", "dev", tapName);
-            ns.run("ip", "link", "set", tapName, "up");
+            hostEndUp(ns, tapName);
             Process receiver = ns.start(List.of("busybox", "nc", "-l", "-p", "5001"), null, hostIn);
             GuestRun run;
             try {

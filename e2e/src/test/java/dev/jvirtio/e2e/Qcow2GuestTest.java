@@ -1,28 +1,23 @@
 package dev.jvirtio.e2e;
 
+import static dev.jvirtio.e2e.HostImage.read;
+import static dev.jvirtio.e2e.ScenarioGuest.bootOnDisk;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.jvirtio.blk.BlkDevice;
 import dev.jvirtio.blk.BlkOptions;
 import dev.jvirtio.blk.image.ImageFormat;
 import dev.jvirtio.blk.image.Images;
 import dev.jvirtio.blk.storage.CacheMode;
-import dev.jvirtio.blk.storage.Storage;
 import dev.jvirtio.blk.storage.qcow2.Qcow2Check;
 import dev.jvirtio.blk.storage.qcow2.Qcow2CreateOptions;
 import dev.jvirtio.blk.storage.qcow2.Qcow2Storage;
 import dev.jvirtio.guest.GuestFile;
-import dev.jvirtio.guest.GuestKernel;
-import dev.jvirtio.guest.GuestMachine;
 import dev.jvirtio.guest.GuestRun;
-import dev.jvirtio.guest.Initramfs;
-import dev.jvirtio.vhost.backend.VhostUserBackend;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -42,54 +37,18 @@ class Qcow2GuestTest {
 
     private static final long DISK_SIZE = 64L << 20;
     private static final int BASE_DATA = 8 << 20;
-    private static final Duration BOOT_LIMIT = Duration.ofSeconds(90);
 
     @TempDir
     Path dir;
 
-    /** Serves a qcow2 image; closing the returned resources stops the back-end, the device and the storage. */
-    private record Served(Storage storage, BlkDevice device, VhostUserBackend backend) implements AutoCloseable {
-        @Override
-        public void close() {
-            try {
-                backend.close();
-            } finally {
-                try {
-                    device.close();
-                } finally {
-                    storage.close();
-                }
-            }
-        }
-    }
-
-    private static Served serve(Path image, Path socket, CacheMode mode, int queues) throws Exception {
-        Storage storage = Qcow2Storage.open(image, mode, false);
-        BlkDevice device = new BlkDevice(storage, new BlkOptions("blk0", queues, 256, "e2e-qcow2",
-                BlkOptions.DEFAULT_IO_WORKERS));
-        return new Served(storage, device, new VhostUserBackend(device, socket, queues, null).start());
+    private static ServedDisk serve(Path image, Path socket, CacheMode mode, int queues) throws Exception {
+        return ServedDisk.start(Qcow2Storage.open(image, mode, false), socket, queues, "e2e-qcow2",
+                BlkOptions.DEFAULT_IO_WORKERS);
     }
 
     private GuestRun boot(TestInfo test, String script, List<GuestFile> files, Path socket, int queues)
             throws Exception {
-        GuestKernel kernel = GuestRequirements.kernel();
-        Path initramfs = Initramfs.build(kernel, script, files, GuestRequirements.IMAGES);
-        return GuestMachine.builder(kernel, initramfs)
-                .cpus(queues)
-                .vhostUserBlk(socket, queues)
-                .timeout(BOOT_LIMIT)
-                .consoleLog(GuestRequirements.LOGS.resolve(test.getTestMethod().orElseThrow().getName() + ".log"))
-                .build()
-                .run();
-    }
-
-    private static byte[] read(Path file, long offset, int length) throws Exception {
-        byte[] b = new byte[length];
-        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
-            f.seek(offset);
-            f.readFully(b);
-        }
-        return b;
+        return bootOnDisk(test, script, files, socket, queues, queues);
     }
 
     private static String sha256(Path file) throws Exception {
@@ -145,7 +104,7 @@ class Qcow2GuestTest {
         }
         script.append("sync\nmark written yes\n");
         Path socket = dir.resolve("blk.sock");
-        try (Served served = serve(overlay, socket, CacheMode.NONE, 1)) {
+        try (ServedDisk served = serve(overlay, socket, CacheMode.NONE, 1)) {
             GuestRun run = boot(test, script.toString(), files, socket, 1);
             assertThat(run.succeeded()).as(run.describe()).isTrue();
             assertThat(run.marker("size")).contains(Long.toString(DISK_SIZE));
@@ -190,7 +149,7 @@ class Qcow2GuestTest {
                 mark fs made
                 """;
         Path socket = dir.resolve("blk.sock");
-        try (Served served = serve(image, socket, CacheMode.WRITEBACK, 2)) {
+        try (ServedDisk served = serve(image, socket, CacheMode.WRITEBACK, 2)) {
             GuestRun run = boot(test, script, List.of(GuestFile.of("/data/f", file)), socket, 2);
             assertThat(run.succeeded()).as(run.describe()).isTrue();
             assertThat(run.marker("fs")).contains("made");

@@ -1,5 +1,6 @@
 package dev.jvirtio.net;
 
+import dev.jvirtio.core.device.ConfigSpace;
 import dev.jvirtio.core.device.QueueHandler;
 import dev.jvirtio.core.device.QueueHandlers;
 import dev.jvirtio.core.device.RequestProcessor;
@@ -7,13 +8,12 @@ import dev.jvirtio.core.device.VirtioDevice;
 import dev.jvirtio.core.device.VirtioFeatures;
 import dev.jvirtio.net.port.Port;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.List;
 
 /**
  * The virtio-net device (VIRTIO 1.2, 5.1) in front of a {@link Port}: receive queue {@code 2k} and
  * transmit queue {@code 2k+1} for each queue pair {@code k}, and the control queue last (5.1.2).
- * Queue pair {@code k} uses lane {@code k % port.lanes()} of the port.
+ * Queue pair {@code k} uses lane {@code k % port.lanes().size()} of the port.
  *
  * <p>Receive queues are served by their own {@link QueueHandler}s (frames arrive from the port);
  * transmit and control queues by {@link RequestProcessor}s on kicks.
@@ -49,7 +49,7 @@ public final class NetDevice implements VirtioDevice, QueueHandlers {
         this.rx = new RxQueue[options.pairs()];
         this.tx = new TxProcessor[options.pairs()];
         for (int k = 0; k < options.pairs(); k++) {
-            var lane = port.lane(k % port.lanes());
+            var lane = port.lane(k % port.lanes().size());
             rx[k] = new RxQueue(this, lane, counters[2 * k]);
             tx[k] = new TxProcessor(this, lane, counters[2 * k + 1]);
         }
@@ -164,12 +164,7 @@ public final class NetDevice implements VirtioDevice, QueueHandlers {
 
     @Override
     public void readConfig(int offset, MemorySegment dst) {
-        dst.fill((byte) 0);
-        byte[] config = config();
-        if (offset >= 0 && offset < config.length) {
-            long n = Math.min(dst.byteSize(), config.length - offset);
-            MemorySegment.copy(config, offset, dst, ValueLayout.JAVA_BYTE, 0, (int) n);
-        }
+        ConfigSpace.read(config(), offset, dst);
     }
 
     /** 5.1.4: every field this device has is read-only for the driver; writes are ignored. */

@@ -4,6 +4,7 @@ import dev.jvirtio.blk.BlkConfig;
 import dev.jvirtio.blk.BlkFeatures;
 import dev.jvirtio.blk.BlkRequestType;
 import dev.jvirtio.core.device.VirtioFeatures;
+import dev.jvirtio.core.driver.QueueTransport;
 
 /**
  * A virtio-blk driver (VIRTIO 1.2, 5.2) over any {@link QueueTransport}: reads the device's

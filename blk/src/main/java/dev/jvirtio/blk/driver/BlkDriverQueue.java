@@ -2,6 +2,8 @@ package dev.jvirtio.blk.driver;
 
 import dev.jvirtio.blk.BlkRequestType;
 import dev.jvirtio.core.device.VirtioFeatures;
+import dev.jvirtio.core.driver.QueueTransport;
+import dev.jvirtio.core.driver.SharedBuffer;
 import dev.jvirtio.core.virtqueue.DriverQueue;
 import dev.jvirtio.core.virtqueue.VirtqueueException;
 import java.io.IOException;

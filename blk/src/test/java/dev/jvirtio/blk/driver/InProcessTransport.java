@@ -2,6 +2,8 @@ package dev.jvirtio.blk.driver;
 
 import dev.jvirtio.blk.BlkConfig;
 import dev.jvirtio.core.device.VirtioFeatures;
+import dev.jvirtio.core.driver.QueueTransport;
+import dev.jvirtio.core.driver.SharedBuffer;
 import dev.jvirtio.core.memory.GuestMemory;
 import dev.jvirtio.core.memory.MemoryRegion;
 import dev.jvirtio.core.virtqueue.DescriptorChain;

@@ -18,8 +18,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,29 +36,12 @@ class PartitionTableTest {
 
     @BeforeEach
     void tools() {
-        if (!Files.isExecutable(Path.of("/usr/sbin/sfdisk")) && !Files.isExecutable(Path.of("/sbin/sfdisk"))) {
-            String why = "sfdisk is not installed: install the Debian package fdisk to run the partition table tests";
-            if (System.getenv("CI") != null) {
-                Assertions.fail(why);
-            }
-            System.err.println("SKIPPED: " + why);
-            Assumptions.abort(why);
-        }
+        Sfdisk.require("partition table tests");
     }
 
     /** A 32 MiB raw image partitioned by sfdisk with {@code script}. */
     private Path partitioned(String name, String script) throws Exception {
-        Path image = dir.resolve(name);
-        try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
-            f.setLength(32 << 20);
-        }
-        Process sfdisk = new ProcessBuilder("sfdisk", "-q", image.toString()).redirectErrorStream(true).start();
-        sfdisk.getOutputStream().write(script.getBytes(StandardCharsets.US_ASCII));
-        sfdisk.getOutputStream().close();
-        String out = new String(sfdisk.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(sfdisk.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(sfdisk.exitValue()).as("sfdisk: %s", out).isZero();
-        return image;
+        return Sfdisk.partitioned(dir.resolve(name), 32 << 20, script);
     }
 
     /** (number, start, size) of each partition as {@code sfdisk --json} reports them, containers left out. */

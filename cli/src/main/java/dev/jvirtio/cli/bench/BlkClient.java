@@ -39,7 +39,7 @@ final class BlkClient implements AutoCloseable {
             throw new BenchException(e.getMessage(), e);
         }
         try {
-            return new BlkClient(device, BlkDriver.open(new VhostUserQueueTransport(device), options));
+            return new BlkClient(device, BlkDriver.open(device, options));
         } catch (BlkIoException e) {
             device.close();
             throw new BenchException(e.getMessage(), e);
@@ -57,11 +57,6 @@ final class BlkClient implements AutoCloseable {
     /** Stops the queues (best effort) and disconnects. */
     @Override
     public void close() {
-        try {
-            device.stop();
-        } catch (VhostUserException ignored) {
-            // disconnecting stops the queues as well
-        }
-        device.close();
+        device.stopAndClose();
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jvirtio.cli.CliRun;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,7 +37,7 @@ class BenchBlkCommandTest {
     void verifiedPatternLandsInTheImage(String target) throws Exception {
         BenchRun.requireQsd();
         Path image = BenchRun.image(dir, 16 << 20);
-        BenchRun run = BenchRun.of("blk", "--target", target, "--image", image.toString(), "--cache", "none",
+        CliRun run = BenchRun.of("blk", "--target", target, "--image", image.toString(), "--cache", "none",
                 "--rw", "randrw:50", "--bs", "4k", "--qd", "4", "--time", "0.3", "--warmup", "0", "--verify",
                 "--verify-size", "1M", "--seed", "99", "--quiet");
         assertThat(run.exitCode()).as(run.err()).isZero();
@@ -47,7 +48,7 @@ class BenchBlkCommandTest {
     @Test
     void jsonCarriesTheFiguresOfTheRun() throws Exception {
         BenchRun.requireQsd();
-        BenchRun run = BenchRun.of("blk", "--target", "qsd", "--null", "--size", "64M", "--rw", "randread", "--bs", "4k",
+        CliRun run = BenchRun.of("blk", "--target", "qsd", "--null", "--size", "64M", "--rw", "randread", "--bs", "4k",
                 "--qd", "8", "--time", "0.5", "--warmup", "0.2", "--json", "--quiet");
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out().strip().lines()).as("one JSON object").hasSize(1);
@@ -70,7 +71,7 @@ class BenchBlkCommandTest {
     @Test
     void badSocketPathIsOneClearLine() {
         Path socket = dir.resolve("nobody.sock");
-        BenchRun run = BenchRun.of("blk", "--target", "socket:" + socket, "--time", "1", "--quiet");
+        CliRun run = BenchRun.of("blk", "--target", "socket:" + socket, "--time", "1", "--quiet");
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.err().strip().lines()).hasSize(1);
         assertThat(run.err().strip()).isEqualTo("jvirtio bench blk: no vhost-user socket at " + socket
@@ -81,7 +82,7 @@ class BenchBlkCommandTest {
     @Test
     void missingImageIsOneClearLine() {
         Path missing = dir.resolve("missing.img");
-        BenchRun run = BenchRun.of("blk", "--target", "qsd", "--image", missing.toString(), "--quiet");
+        CliRun run = BenchRun.of("blk", "--target", "qsd", "--image", missing.toString(), "--quiet");
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.err().strip()).isEqualTo("jvirtio bench blk: the image " + missing
                 + " does not exist; create it with qemu-img create -f raw " + missing + " 1G");
@@ -93,7 +94,7 @@ class BenchBlkCommandTest {
         // A null device served on a socket: the benchmark cannot know it keeps nothing, and --verify must say so.
         try (BackendProcess nullDisk = BackendProcess.start(new Target(Target.Kind.QSD, null),
                 Disk.nullDevice(16 << 20, "writeback"), 1, java.util.List.of())) {
-            BenchRun run = BenchRun.of("blk", "--target", "socket:" + nullDisk.socket(), "--time", "0.2", "--warmup", "0",
+            CliRun run = BenchRun.of("blk", "--target", "socket:" + nullDisk.socket(), "--time", "0.2", "--warmup", "0",
                     "--qd", "4", "--verify", "--verify-size", "1M", "--quiet");
             assertThat(run.exitCode()).as(run.err()).isEqualTo(1);
             assertThat(run.out()).contains("verify failed: ").contains(" sectors are wrong; first: sector 0 ");
@@ -102,15 +103,15 @@ class BenchBlkCommandTest {
 
     @Test
     void usageErrorsExitWithTwo() {
-        BenchRun verifyNull = BenchRun.of("blk", "--target", "qsd", "--null", "--verify");
+        CliRun verifyNull = BenchRun.of("blk", "--target", "qsd", "--null", "--verify");
         assertThat(verifyNull.exitCode()).isEqualTo(2);
         assertThat(verifyNull.err()).contains("--verify needs an --image: a null device keeps no data");
 
-        BenchRun badPattern = BenchRun.of("blk", "--target", "qsd", "--null", "--rw", "sideways");
+        CliRun badPattern = BenchRun.of("blk", "--target", "qsd", "--null", "--rw", "sideways");
         assertThat(badPattern.exitCode()).isEqualTo(2);
         assertThat(badPattern.err()).contains("'sideways' is not an access pattern");
 
-        BenchRun noDisk = BenchRun.of("blk", "--target", "jvirtio");
+        CliRun noDisk = BenchRun.of("blk", "--target", "jvirtio");
         assertThat(noDisk.exitCode()).isEqualTo(2);
         assertThat(noDisk.err()).contains("--target jvirtio needs --image FILE or --null");
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jvirtio.cli.CliRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,7 +27,7 @@ class BenchCompareCommandTest {
     void smallMatrixAlternatesTargetsAndWritesTheReports() throws Exception {
         BenchRun.requireQsd();
         Path out = dir.resolve("report");
-        BenchRun run = BenchRun.of("compare", "--targets", "jvirtio,qsd", "--disks", "null,writeback", "--size", "16M",
+        CliRun run = BenchRun.of("compare", "--targets", "jvirtio,qsd", "--disks", "null,writeback", "--size", "16M",
                 "--workload", "randread/4k/2", "--time", "0.2", "--warmup", "0", "--repeat", "2", "--out", out.toString(),
                 "--quiet");
         assertThat(run.exitCode()).as(run.err()).isZero();
@@ -69,7 +70,7 @@ class BenchCompareCommandTest {
 
     @Test
     void socketTargetsCannotBeCompared() {
-        BenchRun run = BenchRun.of("compare", "--targets", "qsd,socket:/tmp/x.sock", "--out", dir.toString());
+        CliRun run = BenchRun.of("compare", "--targets", "qsd,socket:/tmp/x.sock", "--out", dir.toString());
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains("compare starts its own back-ends; socket:/tmp/x.sock cannot be compared");
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jvirtio.cli.CliRun;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -13,7 +14,7 @@ class BenchNetCommandTest {
 
     @Test
     void everyFrameSizeDeliversWholeFramesAndReportsRates() throws Exception {
-        BenchRun run = BenchRun.of("net", "--time", "0.3", "--warmup", "0.1", "--reps", "1", "--json");
+        CliRun run = BenchRun.of("net", "--time", "0.3", "--warmup", "0.1", "--reps", "1", "--json");
         assertThat(run.exitCode()).as(run.err()).isZero();
         JsonNode results = new ObjectMapper().readTree(run.out());
         assertThat(results).hasSize(NetBench.FrameKind.values().length);
@@ -31,7 +32,7 @@ class BenchNetCommandTest {
 
     @Test
     void aBadOptionIsAUsageError() {
-        BenchRun run = BenchRun.of("net", "--reps", "0");
+        CliRun run = BenchRun.of("net", "--reps", "0");
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains("--reps");
     }

@@ -1,25 +1,20 @@
 package dev.jvirtio.cli.bench;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
+import dev.jvirtio.cli.CliRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
-import picocli.CommandLine;
 
-/** Runs {@code jvirtio bench ...} in this JVM and keeps what it printed. */
-record BenchRun(int exitCode, String out, String err) {
+/** Runs {@code jvirtio bench ...} in this JVM, and makes what those runs need. */
+final class BenchRun {
 
-    static BenchRun of(String... args) {
-        CommandLine cl = new CommandLine(new BenchCommand());
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        cl.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
-        cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
-        int code = cl.execute(args);
-        return new BenchRun(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    private BenchRun() {
+    }
+
+    /** Runs {@code jvirtio bench ARGS} and keeps what it printed. */
+    static CliRun of(String... args) {
+        return CliRun.run(new BenchCommand(), args);
     }
 
     /** Fails under CI, and skips loudly elsewhere, when qemu-storage-daemon is not installed. */

@@ -1,10 +1,12 @@
 package dev.jvirtio.cli.image;
 
-import static dev.jvirtio.cli.image.ImageCli.jvirtio;
+import static dev.jvirtio.cli.CliRun.jvirtio;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jvirtio.blk.storage.qcow2.QemuTools;
+import dev.jvirtio.cli.CliRun;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -21,13 +23,13 @@ class ImageCheckCommandTest {
 
     @BeforeEach
     void tools() {
-        ImageCli.requireQemuImg();
+        QemuTools.require("image command tests");
     }
 
     private Path image() throws Exception {
         Path image = dir.resolve("disk.qcow2");
-        ImageCli.qemuImg("create", "-f", "qcow2", image.toString(), "4M");
-        ImageCli.qemuIo(image, "qcow2", "write -P 7 0 200k", "write -P 8 2M 64k", "discard 64k 64k");
+        QemuTools.img("create", "-f", "qcow2", image.toString(), "4M");
+        QemuTools.io(image, "qcow2", "write -P 7 0 200k", "write -P 8 2M 64k", "discard 64k 64k");
         return image;
     }
 
@@ -44,11 +46,11 @@ class ImageCheckCommandTest {
     @Test
     void aCleanImageExitsZeroAsQemuImgDoes() throws Exception {
         Path image = image();
-        ImageCli.Run run = jvirtio("image", "check", image.toString());
-        assertThat(run.exitCode()).isZero().isEqualTo(ImageCli.run("qemu-img", "check", image.toString()).exitCode());
+        CliRun run = jvirtio("image", "check", image.toString());
+        assertThat(run.exitCode()).isZero().isEqualTo(QemuTools.run("qemu-img", "check", image.toString()).exit());
         assertThat(run.out()).contains("No errors were found on the image.").contains("Image end offset: ");
         JsonNode ours = new ObjectMapper().readTree(jvirtio("image", "check", "--json", image.toString()).out());
-        JsonNode qemu = new ObjectMapper().readTree(ImageCli.qemuImg("check", "--output=json", image.toString()));
+        JsonNode qemu = new ObjectMapper().readTree(QemuTools.img("check", "--output=json", image.toString()));
         qemu.fieldNames().forEachRemaining(field -> {
             if (!field.equals("filename")) {
                 assertThat(ours.get(field)).as(field).isEqualTo(qemu.get(field));
@@ -68,14 +70,14 @@ class ImageCheckCommandTest {
             free++;
         }
         setRefcount(image, free, 1);
-        ImageCli.Run leak = jvirtio("image", "check", image.toString());
-        assertThat(leak.exitCode()).isEqualTo(3).isEqualTo(ImageCli.run("qemu-img", "check", image.toString()).exitCode());
+        CliRun leak = jvirtio("image", "check", image.toString());
+        assertThat(leak.exitCode()).isEqualTo(3).isEqualTo(QemuTools.run("qemu-img", "check", image.toString()).exit());
         assertThat(leak.out()).contains("1 leaked clusters were found").contains("Leaked cluster " + free);
         // The L2 table's refcount dropping to zero is a corruption.
         long l2 = (b.getLong((int) b.getLong(40)) & 0x00ff_ffff_ffff_fe00L) >> 16;
         setRefcount(image, l2, 0);
-        ImageCli.Run corrupt = jvirtio("image", "check", image.toString());
-        assertThat(corrupt.exitCode()).isEqualTo(2).isEqualTo(ImageCli.run("qemu-img", "check", image.toString()).exitCode());
+        CliRun corrupt = jvirtio("image", "check", image.toString());
+        assertThat(corrupt.exitCode()).isEqualTo(2).isEqualTo(QemuTools.run("qemu-img", "check", image.toString()).exit());
         assertThat(corrupt.out()).contains("errors were found on the image");
     }
 
@@ -83,13 +85,13 @@ class ImageCheckCommandTest {
     void rawImagesHaveNothingToCheckAndBrokenHeadersCannotBeChecked() throws Exception {
         Path raw = dir.resolve("disk.raw");
         Files.write(raw, new byte[4096]);
-        ImageCli.Run run = jvirtio("image", "check", raw.toString());
-        assertThat(run.exitCode()).isEqualTo(63).isEqualTo(ImageCli.run("qemu-img", "check", raw.toString()).exitCode());
+        CliRun run = jvirtio("image", "check", raw.toString());
+        assertThat(run.exitCode()).isEqualTo(63).isEqualTo(QemuTools.run("qemu-img", "check", raw.toString()).exit());
         Path broken = dir.resolve("broken.qcow2");
         byte[] header = new byte[4096];
         ByteBuffer.wrap(header).putInt(0x514649fb).putInt(3);
         Files.write(broken, header);
-        ImageCli.Run incomplete = jvirtio("image", "check", broken.toString());
+        CliRun incomplete = jvirtio("image", "check", broken.toString());
         assertThat(incomplete.exitCode()).isEqualTo(1);
         assertThat(incomplete.err()).contains("could not complete").contains("cluster_bits").hasLineCount(1);
     }

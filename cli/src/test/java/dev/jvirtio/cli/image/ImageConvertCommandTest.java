@@ -1,8 +1,10 @@
 package dev.jvirtio.cli.image;
 
-import static dev.jvirtio.cli.image.ImageCli.jvirtio;
+import static dev.jvirtio.cli.CliRun.jvirtio;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jvirtio.blk.storage.qcow2.QemuTools;
+import dev.jvirtio.cli.CliRun;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -16,33 +18,33 @@ class ImageConvertCommandTest {
 
     @BeforeEach
     void tools() {
-        ImageCli.requireQemuImg();
+        QemuTools.require("image command tests");
     }
 
     @Test
     void qcow2ToRawAndBackAreEqualAndSparse() throws Exception {
         Path source = dir.resolve("source.qcow2");
-        ImageCli.qemuImg("create", "-f", "qcow2", source.toString(), "32M");
-        ImageCli.qemuIo(source, "qcow2", "write -P 0x5c 4M 512k", "write -P 0x5d 20M 64k");
+        QemuTools.img("create", "-f", "qcow2", source.toString(), "32M");
+        QemuTools.io(source, "qcow2", "write -P 0x5c 4M 512k", "write -P 0x5d 20M 64k");
         Path raw = dir.resolve("copy.raw");
-        ImageCli.Run toRaw = jvirtio("image", "convert", source.toString(), raw.toString(), "--to", "raw");
+        CliRun toRaw = jvirtio("image", "convert", source.toString(), raw.toString(), "--to", "raw");
         assertThat(toRaw.exitCode()).as(toRaw.err()).isZero();
         assertThat(toRaw.out()).contains("576 KiB written");
-        assertThat(ImageCli.run("qemu-img", "compare", source.toString(), raw.toString()).exitCode()).isZero();
+        assertThat(QemuTools.run("qemu-img", "compare", source.toString(), raw.toString()).exit()).isZero();
         Path back = dir.resolve("back.qcow2");
-        ImageCli.Run toQcow2 = jvirtio("image", "convert", raw.toString(), back.toString(), "--to", "qcow2",
+        CliRun toQcow2 = jvirtio("image", "convert", raw.toString(), back.toString(), "--to", "qcow2",
                 "--cluster-size", "4k");
         assertThat(toQcow2.exitCode()).as(toQcow2.err()).isZero();
-        assertThat(ImageCli.run("qemu-img", "compare", source.toString(), back.toString()).exitCode()).isZero();
-        assertThat(ImageCli.run("qemu-img", "check", back.toString()).exitCode()).isZero();
-        ImageCli.Run again = jvirtio("image", "convert", raw.toString(), back.toString(), "--to", "qcow2");
+        assertThat(QemuTools.run("qemu-img", "compare", source.toString(), back.toString()).exit()).isZero();
+        assertThat(QemuTools.run("qemu-img", "check", back.toString()).exit()).isZero();
+        CliRun again = jvirtio("image", "convert", raw.toString(), back.toString(), "--to", "qcow2");
         assertThat(again.exitCode()).isEqualTo(1);
         assertThat(again.err()).contains("already exists").hasLineCount(1);
     }
 
     @Test
     void theTargetFormatIsRequired() {
-        ImageCli.Run run = jvirtio("image", "convert", "a", "b");
+        CliRun run = jvirtio("image", "convert", "a", "b");
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains("--to");
     }

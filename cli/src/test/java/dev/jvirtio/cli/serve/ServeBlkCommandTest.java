@@ -1,22 +1,20 @@
 package dev.jvirtio.cli.serve;
 
+import static dev.jvirtio.cli.CliRun.jvirtio;
+import static dev.jvirtio.cli.serve.ServerProcess.awaitOutput;
+import static dev.jvirtio.cli.serve.ServerProcess.java;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.jvirtio.cli.Main;
+import dev.jvirtio.cli.CliRun;
 import dev.jvirtio.linux.UnixSocket;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintWriter;
 import java.io.RandomAccessFile;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code jvirtio serve blk} as a user meets it: clear errors, the attach snippets, a clean stop. */
 @Timeout(60)
@@ -25,23 +23,10 @@ class ServeBlkCommandTest {
     @TempDir
     Path dir;
 
-    private record Outcome(int exitCode, String out, String err) {
-    }
-
-    private static Outcome run(String... args) {
-        CommandLine cl = Main.commandLine();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        cl.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
-        cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
-        int code = cl.execute(args);
-        return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-
     @Test
     void missingImageIsOneClearLine() {
         Path missing = dir.resolve("nope.raw");
-        Outcome o = run("serve", "blk", "--socket", dir.resolve("s.sock").toString(), "--image", missing.toString());
+        CliRun o = jvirtio("serve", "blk", "--socket", dir.resolve("s.sock").toString(), "--image", missing.toString());
         assertThat(o.exitCode()).isEqualTo(1);
         assertThat(o.err().strip()).startsWith("jvirtio: ").contains(missing.toString()).doesNotContain("\tat ");
         assertThat(o.err().strip().lines()).hasSize(1);
@@ -56,7 +41,7 @@ class ServeBlkCommandTest {
         }
         Path socket = dir.resolve("busy.sock");
         try (UnixSocket other = UnixSocket.listen(socket)) {
-            Outcome o = run("serve", "blk", "--socket", socket.toString(), "--image", image.toString(), "--cache", "writeback");
+            CliRun o = jvirtio("serve", "blk", "--socket", socket.toString(), "--image", image.toString(), "--cache", "writeback");
             assertThat(o.exitCode()).isEqualTo(1);
             assertThat(o.err().strip()).startsWith("jvirtio: ").contains(socket.toString()).doesNotContain("\tat ");
             assertThat(o.err().strip().lines()).hasSize(1);
@@ -65,28 +50,14 @@ class ServeBlkCommandTest {
 
     @Test
     void unknownCacheModeIsAUsageError() {
-        Outcome o = run("serve", "blk", "--socket", dir.resolve("s.sock").toString(), "--null", "1G", "--cache", "fast");
+        CliRun o = jvirtio("serve", "blk", "--socket", dir.resolve("s.sock").toString(), "--null", "1G", "--cache", "fast");
         assertThat(o.exitCode()).isEqualTo(1);
         assertThat(o.err()).contains("fast").doesNotContain("\tat ");
     }
 
     @Test
     void missingRequiredOptionExitsTwo() {
-        assertThat(run("serve", "blk", "--image", "x").exitCode()).isEqualTo(2);
-    }
-
-    /** The process's output once it contains {@code marker}; fails if the process exits first or 30 s pass. */
-    private static String awaitOutput(Process process, Path log, String marker) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (true) {
-            String out = Files.readString(log);
-            if (out.contains(marker)) {
-                return out;
-            }
-            assertThat(process.isAlive()).as("server exited early: " + out).isTrue();
-            assertThat(System.nanoTime()).as("no " + marker + " within 30 s: " + out).isLessThan(deadline);
-            process.waitFor(20, TimeUnit.MILLISECONDS);
-        }
+        assertThat(jvirtio("serve", "blk", "--image", "x").exitCode()).isEqualTo(2);
     }
 
     /** Cpus_allowed_list of the thread named {@code name} in process {@code pid}, from /proc. */
@@ -110,11 +81,8 @@ class ServeBlkCommandTest {
             f.setLength(8 << 20);
         }
         Path socket = dir.resolve("blk.sock");
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                Main.class.getName(), "serve", "blk", "--socket", socket.toString(), "--image", image.toString(),
-                "--queues", "2", "--threads", "2", "--cpus", "1"));
+        List<String> command = java("serve", "blk", "--socket", socket.toString(), "--image", image.toString(),
+                "--queues", "2", "--threads", "2", "--cpus", "1");
         Path log = dir.resolve("serve.log");
         Process server = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {

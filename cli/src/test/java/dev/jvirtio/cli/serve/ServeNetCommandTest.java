@@ -1,10 +1,11 @@
 package dev.jvirtio.cli.serve;
 
+import static dev.jvirtio.cli.CliRun.jvirtio;
+import static dev.jvirtio.cli.serve.ServerProcess.awaitOutput;
+import static dev.jvirtio.cli.serve.ServerProcess.java;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.jvirtio.cli.Main;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintWriter;
+import dev.jvirtio.cli.CliRun;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,7 +15,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code jvirtio serve net} and {@code jvirtio serve switch} as a user meets them: clear errors,
@@ -26,26 +26,13 @@ class ServeNetCommandTest {
     @TempDir
     Path dir;
 
-    private record Outcome(int exitCode, String out, String err) {
-    }
-
-    private static Outcome run(String... args) {
-        CommandLine cl = Main.commandLine();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        cl.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
-        cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
-        int code = cl.execute(args);
-        return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-
     @Test
     void aBadMacOrTapNameIsOneClearLine() {
-        Outcome mac = run("serve", "net", "--socket", dir.resolve("s.sock").toString(), "--tap", "jvt0", "--mac", "01:02");
+        CliRun mac = jvirtio("serve", "net", "--socket", dir.resolve("s.sock").toString(), "--tap", "jvt0", "--mac", "01:02");
         assertThat(mac.exitCode()).isEqualTo(1);
         assertThat(mac.err().strip()).startsWith("jvirtio: ").contains("01:02").doesNotContain("\tat ");
         assertThat(mac.err().strip().lines()).hasSize(1);
-        Outcome tap = run("serve", "net", "--socket", dir.resolve("s.sock").toString(), "--tap", "a-name-far-too-long");
+        CliRun tap = jvirtio("serve", "net", "--socket", dir.resolve("s.sock").toString(), "--tap", "a-name-far-too-long");
         assertThat(tap.exitCode()).isEqualTo(1);
         assertThat(tap.err().strip()).contains("a-name-far-too-long").doesNotContain("\tat ");
         assertThat(dir.resolve("s.sock")).doesNotExist();
@@ -54,29 +41,9 @@ class ServeNetCommandTest {
     @Test
     void theSameSocketForTwoPortsIsOneClearLine() {
         String s = dir.resolve("s.sock").toString();
-        Outcome o = run("serve", "switch", "--port", s, "--port", s);
+        CliRun o = jvirtio("serve", "switch", "--port", s, "--port", s);
         assertThat(o.exitCode()).isEqualTo(1);
         assertThat(o.err().strip().lines()).hasSize(1);
-    }
-
-    private static List<String> java(String... args) {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-        command.addAll(List.of(args));
-        return command;
-    }
-
-    private static String awaitOutput(Process process, Path log, String marker) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (true) {
-            String out = Files.readString(log);
-            if (out.contains(marker)) {
-                return out;
-            }
-            assertThat(process.isAlive()).as("server exited early: " + out).isTrue();
-            assertThat(System.nanoTime()).as("no " + marker + " within 30 s: " + out).isLessThan(deadline);
-            process.waitFor(20, TimeUnit.MILLISECONDS);
-        }
     }
 
     private static String exec(String... command) throws Exception {

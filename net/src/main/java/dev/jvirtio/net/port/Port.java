@@ -1,5 +1,7 @@
 package dev.jvirtio.net.port;
 
+import java.util.List;
+
 /**
  * Where a {@link dev.jvirtio.net.NetDevice}'s frames go and come from: a tap interface, a port of
  * an in-process switch. A port has one {@link PortLane} per queue pair it can feed; frames on both
@@ -8,11 +10,13 @@ package dev.jvirtio.net.port;
  */
 public interface Port extends AutoCloseable {
 
-    /** The number of lanes, at least 1. */
-    int lanes();
+    /** The lanes, at least 1, in a list that does not change. */
+    List<? extends PortLane> lanes();
 
-    /** Lane {@code index}, {@code 0 <= index < lanes()}. */
-    PortLane lane(int index);
+    /** Lane {@code index}, {@code 0 <= index < lanes().size()}. */
+    default PortLane lane(int index) {
+        return lanes().get(index);
+    }
 
     /**
      * The driver negotiated {@code guestFeatures}: frames handed to it may use the offloads these

@@ -216,7 +216,7 @@ public final class Switch implements AutoCloseable {
             this.lane = tap.lane(0);
             this.stop = EventFd.create();
             this.epoll = Epoll.create();
-            for (int i = 0; i < tap.lanes(); i++) {
+            for (int i = 0; i < tap.lanes().size(); i++) {
                 epoll.add(tap.taps().get(i).fd(), Epoll.IN, i);
             }
             epoll.add(stop.fd(), Epoll.IN, -1);

@@ -21,20 +21,22 @@ public final class SwitchPort implements Port, SwitchEndpoint {
 
     private final Switch owner;
     private final String name;
-    private final List<Lane> lanes = new ArrayList<>();
+    private final List<Lane> lanes;
     private volatile Lane[] receiving = new Lane[0];
 
     SwitchPort(Switch owner, String name, int laneCount, int inboxFrames) throws LinuxException {
         this.owner = owner;
         this.name = name;
+        List<Lane> made = new ArrayList<>();
         try {
             for (int i = 0; i < laneCount; i++) {
-                lanes.add(new Lane(EventFd.create(), new ArrayBlockingQueue<>(inboxFrames)));
+                made.add(new Lane(EventFd.create(), new ArrayBlockingQueue<>(inboxFrames)));
             }
         } catch (LinuxException e) {
-            lanes.forEach(l -> l.ready.close());
+            made.forEach(l -> l.ready.close());
             throw e;
         }
+        this.lanes = List.copyOf(made);
     }
 
     @Override
@@ -43,13 +45,8 @@ public final class SwitchPort implements Port, SwitchEndpoint {
     }
 
     @Override
-    public int lanes() {
-        return lanes.size();
-    }
-
-    @Override
-    public PortLane lane(int index) {
-        return lanes.get(index);
+    public List<? extends PortLane> lanes() {
+        return lanes;
     }
 
     /** The switch makes no use of the driver's offloads: frames cross between devices as sent. */

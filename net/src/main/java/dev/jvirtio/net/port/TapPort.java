@@ -21,14 +21,12 @@ public final class TapPort implements Port {
 
     private final String name;
     private final List<Tap> taps;
-    private final List<PortLane> lanes = new ArrayList<>();
+    private final List<PortLane> lanes;
 
     private TapPort(String name, List<Tap> taps) {
         this.name = name;
         this.taps = taps;
-        for (Tap tap : taps) {
-            lanes.add(new TapLane(tap));
-        }
+        this.lanes = taps.stream().<PortLane>map(TapLane::new).toList();
     }
 
     /**
@@ -65,13 +63,8 @@ public final class TapPort implements Port {
     }
 
     @Override
-    public int lanes() {
-        return lanes.size();
-    }
-
-    @Override
-    public PortLane lane(int index) {
-        return lanes.get(index);
+    public List<PortLane> lanes() {
+        return lanes;
     }
 
     /** The TUNSETOFFLOAD mask that matches a driver's receive features. */

@@ -57,9 +57,7 @@ record FileStep(Path path, Optional<byte[]> before, String mode, byte[] after, L
 
     @Override
     public ObjectNode toJson() {
-        ObjectNode node = Journal.JSON.createObjectNode();
-        node.put("kind", KIND);
-        node.put("path", path.toString());
+        ObjectNode node = Step.json(KIND).put("path", path.toString());
         if (before.isPresent()) {
             node.put("before", Base64.getEncoder().encodeToString(before.get()));
         } else {

@@ -27,13 +27,8 @@ record KernelStep(Path path, String before, String value, String shown) implemen
 
     @Override
     public ObjectNode toJson() {
-        ObjectNode node = Journal.JSON.createObjectNode();
-        node.put("kind", KIND);
-        node.put("path", path.toString());
-        node.put("before", before);
-        node.put("value", value);
-        node.put("shown", shown);
-        return node;
+        return Step.json(KIND).put("path", path.toString()).put("before", before).put("value", value)
+                .put("shown", shown);
     }
 
     static KernelStep fromJson(JsonNode node, Path root, JournalFields fields) throws JournalException {

@@ -37,13 +37,7 @@ record LibvirtDefineStep(String uri, String domain, String before, String after,
 
     @Override
     public ObjectNode toJson() {
-        ObjectNode node = Journal.JSON.createObjectNode();
-        node.put("kind", KIND);
-        node.put("uri", uri);
-        node.put("domain", domain);
-        node.put("before", before);
-        node.put("after", after);
-        return node;
+        return Step.json(KIND).put("uri", uri).put("domain", domain).put("before", before).put("after", after);
     }
 
     static LibvirtDefineStep fromJson(JsonNode node, JournalFields fields) throws JournalException {

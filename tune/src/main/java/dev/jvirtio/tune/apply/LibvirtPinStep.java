@@ -35,10 +35,7 @@ record LibvirtPinStep(String uri, String domain, List<String> before, List<Strin
 
     @Override
     public ObjectNode toJson() {
-        ObjectNode node = Journal.JSON.createObjectNode();
-        node.put("kind", KIND);
-        node.put("uri", uri);
-        node.put("domain", domain);
+        ObjectNode node = Step.json(KIND).put("uri", uri).put("domain", domain);
         ArrayNode b = node.putArray("before");
         before.forEach(b::add);
         ArrayNode a = node.putArray("after");

@@ -42,6 +42,11 @@ sealed interface Step permits FileStep, KernelStep, LibvirtDefineStep, LibvirtPi
     /** Where the target stands now. */
     StepState state(StepEnvironment env) throws IOException, GuestConfigException;
 
+    /** A journal record's {@code step} object of {@code kind}, for a step's {@link #toJson} to fill in. */
+    static ObjectNode json(String kind) {
+        return Journal.JSON.createObjectNode().put("kind", kind);
+    }
+
     /**
      * Reads a step from a journal record, refusing anything jvirtio does not write.
      *

@@ -1,6 +1,7 @@
 package dev.jvirtio.vhost.frontend;
 
 import dev.jvirtio.core.device.VirtioFeatures;
+import dev.jvirtio.core.driver.SharedBuffer;
 import dev.jvirtio.core.virtqueue.DriverQueue;
 import dev.jvirtio.core.virtqueue.VirtqueueException;
 import dev.jvirtio.linux.LinuxException;
@@ -74,14 +75,14 @@ public final class NetFrontend implements AutoCloseable {
         this.tx = device.queue(TX);
         this.mergeable = VirtioFeatures.has(device.features(), F_MRG_RXBUF);
         this.rxBufferSize = rxBufferSize;
-        SharedMemory.Allocation r = device.allocate((long) queueSize * rxBufferSize, 4096);
+        SharedBuffer r = device.allocate((long) queueSize * rxBufferSize, 4096);
         this.rxBuffers = r.segment();
-        this.rxBase = r.guestAddress();
+        this.rxBase = r.deviceAddress();
         this.rxSlotOfHead = new int[queueSize];
         this.txSlotSize = (maxFrame + 63) & -64;
-        SharedMemory.Allocation t = device.allocate((long) queueSize * txSlotSize, 4096);
+        SharedBuffer t = device.allocate((long) queueSize * txSlotSize, 4096);
         this.txSlots = t.segment();
-        this.txBase = t.guestAddress();
+        this.txBase = t.deviceAddress();
         this.txSlotOfHead = new int[queueSize];
         this.txFreeSlots = new int[queueSize];
         for (int i = 0; i < queueSize; i++) {
@@ -293,11 +294,6 @@ public final class NetFrontend implements AutoCloseable {
     /** Stops the queues (best effort) and disconnects. */
     @Override
     public void close() {
-        try {
-            device.stop();
-        } catch (VhostUserException ignored) {
-            // disconnecting stops the queues as well
-        }
-        device.close();
+        device.stopAndClose();
     }
 }

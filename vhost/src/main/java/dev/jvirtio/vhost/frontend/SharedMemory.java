@@ -1,5 +1,6 @@
 package dev.jvirtio.vhost.frontend;
 
+import dev.jvirtio.core.driver.SharedBuffer;
 import dev.jvirtio.linux.Fd;
 import dev.jvirtio.linux.LinuxException;
 import dev.jvirtio.linux.MemFd;
@@ -17,10 +18,6 @@ import java.lang.foreign.MemorySegment;
  * back-end and its users synchronise through the virtqueue protocol.
  */
 public final class SharedMemory implements AutoCloseable {
-
-    /** A piece of the shared memory: this process's view and the device's address of its first byte. */
-    public record Allocation(MemorySegment segment, long guestAddress) {
-    }
 
     private final Arena arena;
     private final Fd fd;
@@ -66,7 +63,7 @@ public final class SharedMemory implements AutoCloseable {
      *
      * @throws IllegalStateException if the memory is exhausted
      */
-    public synchronized Allocation allocate(long bytes, long alignment) {
+    public synchronized SharedBuffer allocate(long bytes, long alignment) {
         if (bytes <= 0 || alignment <= 0 || Long.bitCount(alignment) != 1 || alignment > Mmap.pageSize()) {
             throw new IllegalArgumentException("allocation of " + bytes + " bytes aligned to " + alignment);
         }
@@ -78,7 +75,7 @@ public final class SharedMemory implements AutoCloseable {
         next = start + bytes;
         MemorySegment segment = mapping.asSlice(start, bytes);
         segment.fill((byte) 0);
-        return new Allocation(segment, guestBase + start);
+        return new SharedBuffer(segment, guestBase + start);
     }
 
     /** Bytes handed out so far, alignment padding included. */

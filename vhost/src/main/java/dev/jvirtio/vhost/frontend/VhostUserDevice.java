@@ -1,6 +1,8 @@
 package dev.jvirtio.vhost.frontend;
 
 import dev.jvirtio.core.device.VirtioFeatures;
+import dev.jvirtio.core.driver.QueueTransport;
+import dev.jvirtio.core.driver.SharedBuffer;
 import dev.jvirtio.core.virtqueue.DriverQueue;
 import dev.jvirtio.linux.Epoll;
 import dev.jvirtio.linux.EpollEvents;
@@ -19,11 +21,13 @@ import java.util.List;
  * negotiates features and protocol features, shares memory (one memfd), sets up the driver side of
  * each queue with its kick and call eventfds, and enables the queues, in the order QEMU uses.
  *
+ * <p>It is a {@link QueueTransport}: a virtio driver (jvirtio's virtio-blk driver, for one) runs on it directly.
+ *
  * <p>Thread-safety: each queue is driven by one thread at a time ({@link #queue}, {@link #kick},
  * {@link #awaitCall} for the same index); different queues may be driven from different threads.
  * {@link #stop()} and {@link #close()} run when no queue is being driven.
  */
-public final class VhostUserDevice implements AutoCloseable {
+public final class VhostUserDevice implements QueueTransport, AutoCloseable {
 
     /** The guest-physical address the shared memory starts at. */
     public static final long GUEST_BASE = 0x1_0000_0000L;
@@ -163,8 +167,8 @@ public final class VhostUserDevice implements AutoCloseable {
 
     private void startQueue(int index, Setup setup) throws VhostUserException, LinuxException {
         int size = setup.queueSize();
-        SharedMemory.Allocation area = memory.allocate(DriverQueue.requiredBytes(size, setup.maxIndirect()), RING_ALIGNMENT);
-        DriverQueue queue = DriverQueue.create(size, area.segment(), area.guestAddress(), features, setup.maxIndirect());
+        SharedBuffer area = memory.allocate(DriverQueue.requiredBytes(size, setup.maxIndirect()), RING_ALIGNMENT);
+        DriverQueue queue = DriverQueue.create(size, area.segment(), area.deviceAddress(), features, setup.maxIndirect());
         EventFd kick = EventFd.create();
         EventFd call = EventFd.create();
         Epoll epoll = Epoll.create();
@@ -184,6 +188,7 @@ public final class VhostUserDevice implements AutoCloseable {
     }
 
     /** The virtio features negotiated with SET_FEATURES. */
+    @Override
     public long features() {
         return features;
     }
@@ -199,21 +204,25 @@ public final class VhostUserDevice implements AutoCloseable {
     }
 
     /** The config space read at start; empty if the back-end lacks the CONFIG protocol feature. */
+    @Override
     public byte[] config() {
         return config.clone();
     }
 
     /** Number of queues set up. */
+    @Override
     public int queueCount() {
         return links.size();
     }
 
     /** The driver side of queue {@code index}. */
+    @Override
     public DriverQueue queue(int index) {
         return links.get(index).queue();
     }
 
     /** Notifies the back-end that queue {@code index} has new available buffers. */
+    @Override
     public void kick(int index) throws LinuxException {
         links.get(index).kick().signal();
     }
@@ -224,6 +233,7 @@ public final class VhostUserDevice implements AutoCloseable {
      *
      * @return true if a signal came
      */
+    @Override
     public boolean awaitCall(int index, long timeoutNanos) throws LinuxException {
         Link link = links.get(index);
         if (link.call().drain() != 0) {
@@ -237,7 +247,8 @@ public final class VhostUserDevice implements AutoCloseable {
     }
 
     /** Takes zero-filled bytes of the shared memory for the driver's buffers. */
-    public SharedMemory.Allocation allocate(long bytes, long alignment) {
+    @Override
+    public SharedBuffer allocate(long bytes, long alignment) {
         return memory.allocate(bytes, alignment);
     }
 
@@ -260,6 +271,19 @@ public final class VhostUserDevice implements AutoCloseable {
     /** Whether {@link #stop()} has run. */
     public boolean stopped() {
         return stopped;
+    }
+
+    /**
+     * Stops the queues as {@link #stop()} does, as far as the back-end answers (disconnecting stops
+     * them as well), then {@link #close()}s.
+     */
+    public void stopAndClose() {
+        try {
+            stop();
+        } catch (VhostUserException ignored) {
+            // disconnecting stops the queues as well
+        }
+        close();
     }
 
     /** Disconnects, then closes the eventfds and unmaps the shared memory. Later calls do nothing. */

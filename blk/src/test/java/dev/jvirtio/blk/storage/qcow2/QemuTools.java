@@ -23,9 +23,14 @@ public final class QemuTools {
 
     /** Makes sure qemu-img and qemu-io are installed. */
     public static void require() {
+        require("qcow2 interop tests");
+    }
+
+    /** Makes sure qemu-img and qemu-io are installed; {@code tests} names the tests that need them, for the message. */
+    public static void require(String tests) {
         for (String tool : new String[] {"qemu-img", "qemu-io"}) {
             if (!onPath(tool)) {
-                String why = tool + " is not installed: install the Debian package qemu-utils to run the qcow2 interop tests";
+                String why = tool + " is not installed: install the Debian package qemu-utils to run the " + tests;
                 if (System.getenv("CI") != null) {
                     Assertions.fail(why);
                 }

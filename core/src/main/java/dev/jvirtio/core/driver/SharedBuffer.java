@@ -1,4 +1,4 @@
-package dev.jvirtio.blk.driver;
+package dev.jvirtio.core.driver;
 
 import java.lang.foreign.MemorySegment;
 

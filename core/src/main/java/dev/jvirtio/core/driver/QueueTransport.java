@@ -1,4 +1,4 @@
-package dev.jvirtio.blk.driver;
+package dev.jvirtio.core.driver;
 
 import dev.jvirtio.core.virtqueue.DriverQueue;
 import java.io.IOException;
