@@ -14,8 +14,10 @@ import dev.jvirtio.linux.Cpus;
 import dev.jvirtio.linux.LinuxException;
 import dev.jvirtio.vhost.backend.VhostUserBackend;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.BitSet;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -27,6 +29,9 @@ import picocli.CommandLine.Option;
                 "Prints the QEMU arguments and the libvirt XML that attach it. SIGINT or SIGTERM finishes",
                 "the requests in flight, flushes, removes the socket and exits 0."})
 public final class ServeBlkCommand implements Callable<Integer> {
+
+    /** QEMU's default poll-max-ns for IOThreads. */
+    static final int DEFAULT_POLL_MICROS = 32;
 
     @Option(names = "--socket", required = true, paramLabel = "PATH", description = "UNIX socket to listen on.")
     Path socket;
@@ -65,6 +70,12 @@ public final class ServeBlkCommand implements Callable<Integer> {
                     "(like QEMU's aio=threads); 0 serves them on the queue threads. Default: 64 for an image, 0 for --null."})
     Integer ioWorkers;
 
+    @Option(names = "--poll-us", paramLabel = "MICROSECONDS",
+            description = {"How long a queue thread keeps watching a ring that ran dry before it waits for a kick",
+                    "(like QEMU's poll-max-ns); 0 waits at once. Default: 32 without I/O workers, 0 with them",
+                    "(on few cores the spinning thread would take CPU time from the workers)."})
+    Integer pollMicros;
+
     @Option(names = "--read-only", description = "Export read-only (VIRTIO_BLK_F_RO).")
     boolean readOnly;
 
@@ -80,6 +91,9 @@ public final class ServeBlkCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (pollMicros != null && pollMicros < 0) {
+            throw new UserError("--poll-us " + pollMicros + " must be 0 or more");
+        }
         int cpuCount = Runtime.getRuntime().availableProcessors();
         int queueCount = queues != null ? queues : Math.max(1, cpuCount);
         int threadCount = threads != null ? threads : Math.max(1, Math.min(queueCount, cpuCount));
@@ -100,7 +114,8 @@ public final class ServeBlkCommand implements Callable<Integer> {
             }
             ShutdownSignal signal = new ShutdownSignal();
             try (backend) {
-                backend.start();
+                int poll = pollMicros != null ? pollMicros : options.ioWorkers() == 0 ? DEFAULT_POLL_MICROS : 0;
+                backend.pollFor(Duration.ofNanos(TimeUnit.MICROSECONDS.toNanos(poll))).start();
                 printAttach(disk, queueCount, threadCount, backend);
                 String got = signal.await();
                 System.out.println("jvirtio: " + got + ", finishing requests in flight and flushing");

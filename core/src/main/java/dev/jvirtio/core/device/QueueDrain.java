@@ -37,6 +37,7 @@ public final class QueueDrain {
     private final CompletionSink sink;
     private volatile Thread quiescing;
     private int pending;
+    private long pollNanos;
 
     /** A drain whose processors always answer at once. */
     public QueueDrain(int maxBatch, QueueStats stats) {
@@ -67,6 +68,19 @@ public final class QueueDrain {
 
     public QueueStats stats() {
         return stats;
+    }
+
+    /**
+     * After the ring runs dry, keep watching it for {@code nanos} with driver notifications off
+     * before turning them back on (QEMU's adaptive polling, poll-max-ns): a driver that keeps the
+     * queue busy then needs no kicks, and the back-end no wake-ups. 0 turns polling off.
+     */
+    public QueueDrain pollFor(long nanos) {
+        if (nanos < 0) {
+            throw new IllegalArgumentException("poll time=" + nanos + " ns");
+        }
+        this.pollNanos = nanos;
+        return this;
     }
 
     /** The sink to {@link RequestProcessor#bind bind} to this queue's processor. */
@@ -109,8 +123,23 @@ public final class QueueDrain {
                 publish(queue, notifier, answered);
                 served += n;
             }
-        } while (queue.enableNotification());
+        } while (pollForMore(queue) || queue.enableNotification());
         return served;
+    }
+
+    /** Spins for up to the poll time, with notifications still off, until the driver adds work. */
+    private boolean pollForMore(DeviceQueue queue) {
+        if (pollNanos == 0 || queue.isBroken()) {
+            return false;
+        }
+        long deadline = System.nanoTime() + pollNanos;
+        do {
+            if (queue.pendingCount() > 0) {
+                return true;
+            }
+            Thread.onSpinWait();
+        } while (System.nanoTime() - deadline < 0);
+        return false;
     }
 
     /**

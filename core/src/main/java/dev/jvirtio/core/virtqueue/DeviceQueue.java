@@ -343,7 +343,11 @@ public final class DeviceQueue {
 
     /** Asks the driver not to notify (kick) while the device is processing (2.7.10). */
     public void disableNotification() {
-        if (!eventIdx) {
+        if (eventIdx) {
+            // 2.7.10: the driver kicks when avail->idx passes avail_event. One behind what the device
+            // has consumed is behind anything the driver will publish, so it does not kick.
+            ORDERED_SHORT.setRelease(used, availEventOffset(size), (short) (nextAvail - 1));
+        } else {
             ORDERED_SHORT.setRelease(used, (long) USED_FLAGS, (short) VIRTQ_USED_F_NO_NOTIFY);
         }
     }

@@ -60,8 +60,11 @@ final class BackendConnection implements AutoCloseable {
     private boolean featuresNegotiated;
     private boolean protocolFeaturesNegotiated;
     private Fd backendRequestFd;
+    private final long pollNanos;
 
-    BackendConnection(VirtioDevice device, VhostUserChannel channel, List<QueueThread> threads, QueueStats[] stats) {
+    BackendConnection(VirtioDevice device, VhostUserChannel channel, List<QueueThread> threads, QueueStats[] stats,
+                      long pollNanos) {
+        this.pollNanos = pollNanos;
         this.device = device;
         this.channel = channel;
         this.threads = threads;
@@ -421,7 +424,7 @@ final class BackendConnection implements AutoCloseable {
         } catch (LinuxException e) {
             throw new VhostUserException("vring " + v.index + " cannot start: " + e.getMessage(), e);
         }
-        QueueDrain drain = new QueueDrain(BATCH, stats[v.index], () -> signalQuietly(completions));
+        QueueDrain drain = new QueueDrain(BATCH, stats[v.index], () -> signalQuietly(completions)).pollFor(pollNanos);
         RequestProcessor processor = device.processor(v.index);
         processor.bind(drain.sink());
         return new RunningQueue(v, queue, processor, drain, null, completions);

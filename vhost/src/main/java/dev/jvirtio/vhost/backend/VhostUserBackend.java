@@ -8,6 +8,7 @@ import dev.jvirtio.vhost.protocol.VhostUserChannel;
 import dev.jvirtio.vhost.protocol.VhostUserException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntConsumer;
@@ -36,6 +37,7 @@ public final class VhostUserBackend implements AutoCloseable {
     private volatile boolean closing;
     private volatile VhostUserChannel current;
     private volatile int connections;
+    private volatile long pollNanos;
 
     /**
      * Binds the socket and starts the I/O threads.
@@ -66,6 +68,19 @@ public final class VhostUserBackend implements AutoCloseable {
             throw e;
         }
         this.acceptor = Thread.ofPlatform().name("jvirtio-" + device.name() + "-vhost").unstarted(this::acceptLoop);
+    }
+
+    /**
+     * How long a queue thread keeps watching a ring that ran dry, with notifications off, before it
+     * waits for a kick (adaptive polling; 0, the default, waits at once). Applies to front-ends
+     * that connect afterwards.
+     */
+    public VhostUserBackend pollFor(Duration time) {
+        if (time.isNegative()) {
+            throw new IllegalArgumentException("poll time " + time + " is negative");
+        }
+        this.pollNanos = time.toNanos();
+        return this;
     }
 
     /** Begins accepting front-ends. */
@@ -106,7 +121,7 @@ public final class VhostUserBackend implements AutoCloseable {
             }
             connections++;
             try (VhostUserChannel channel = new VhostUserChannel(socket);
-                 BackendConnection connection = new BackendConnection(device, channel, threads, stats)) {
+                 BackendConnection connection = new BackendConnection(device, channel, threads, stats, pollNanos)) {
                 current = channel;
                 LOG.info("front-end connected to " + socketPath);
                 connection.serve();
