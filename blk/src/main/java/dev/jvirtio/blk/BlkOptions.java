@@ -33,17 +33,4 @@ public record BlkOptions(String name, int queues, int queueSize, String serial, 
     public BlkOptions(String name, int queues, int queueSize, String serial) {
         this(name, queues, queueSize, serial, 0);
     }
-
-    /** One queue of 256 entries named "blk0", served inline. */
-    public static BlkOptions defaults() {
-        return new BlkOptions("blk0", 1, 256, "jvirtio", 0);
-    }
-
-    public BlkOptions withQueues(int n) {
-        return new BlkOptions(name, n, queueSize, serial, ioWorkers);
-    }
-
-    public BlkOptions withIoWorkers(int n) {
-        return new BlkOptions(name, queues, queueSize, serial, n);
-    }
 }
