@@ -3,6 +3,7 @@ package dev.jvirtio.guest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.jvirtio.linux.UnixListeners;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -92,15 +93,18 @@ class ReferencePeerTest {
         assertThat(Files.size(disk)).isEqualTo(IMAGE_SIZE);
     }
 
-    /** Polls for the daemon's socket until a deadline; fails early if the daemon exits. */
+    /**
+     * Polls until the daemon listens on its socket (QEMU's chardev connects once: the socket file
+     * alone, made at bind(), is not enough); fails early if the daemon exits.
+     */
     private static void awaitSocket(Path socket, Process daemon, Path log) throws Exception {
         long deadline = System.nanoTime() + SOCKET_DEADLINE.toNanos();
-        while (!Files.exists(socket)) {
+        while (!UnixListeners.isListening(socket)) {
             if (!daemon.isAlive()) {
                 fail("qemu-storage-daemon exited with status " + daemon.exitValue() + ": " + Files.readString(log));
             }
             if (System.nanoTime() > deadline) {
-                fail("qemu-storage-daemon did not create " + socket + " within " + SOCKET_DEADLINE);
+                fail("qemu-storage-daemon did not listen on " + socket + " within " + SOCKET_DEADLINE);
             }
             daemon.waitFor(20, TimeUnit.MILLISECONDS);
         }

@@ -1,12 +1,12 @@
 package dev.jvirtio.cli.bench;
 
+import dev.jvirtio.linux.LinuxException;
+import dev.jvirtio.linux.UnixListeners;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -129,7 +129,7 @@ final class BackendProcess implements AutoCloseable {
 
     private void awaitSocket() throws BenchException {
         long deadline = System.nanoTime() + START_TIMEOUT_NANOS;
-        while (!isSocket(socket)) {
+        while (!isListening(socket)) {
             if (!process.isAlive()) {
                 throw new BenchException("the " + name + " back-end exited with status " + process.exitValue()
                         + " before creating its socket: " + lastLogLine());
@@ -147,10 +147,11 @@ final class BackendProcess implements AutoCloseable {
         }
     }
 
-    private static boolean isSocket(Path path) {
+    /** Whether the back-end listens: its socket file exists from bind(), before listen(). */
+    private static boolean isListening(Path path) {
         try {
-            return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isOther();
-        } catch (IOException e) {
+            return UnixListeners.isListening(path);
+        } catch (LinuxException e) {
             return false;
         }
     }

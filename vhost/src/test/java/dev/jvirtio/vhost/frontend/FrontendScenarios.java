@@ -170,7 +170,7 @@ abstract class FrontendScenarios {
     void askingForMoreQueuesThanServedIsOneClearSentence() throws Exception {
         Path socket = startBackend(image(), 1);
         int served;
-        try (VhostUserFrontend probe = VhostUserFrontend.connect(socket)) {
+        try (VhostUserFrontend probe = VhostUserFrontend.connect(socket, BlkOverVhostUser.CONNECT_PATIENCE)) {
             probe.getFeatures();
             assertThat(ProtocolFeature.MQ.in(probe.getProtocolFeatures())).isTrue();
             probe.setProtocolFeatures(ProtocolFeature.MQ.mask());

@@ -2,11 +2,11 @@ package dev.jvirtio.vhost.frontend;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.jvirtio.linux.LinuxException;
+import dev.jvirtio.linux.UnixListeners;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -60,7 +60,7 @@ final class QsdExport implements AutoCloseable {
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         QsdExport export = new QsdExport(process, socket, log);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!isSocket(socket)) {
+        while (!isListening(socket)) {
             if (!process.isAlive() || System.nanoTime() - deadline > 0) {
                 export.close();
                 fail("qemu-storage-daemon did not create " + socket + ": " + Files.readString(log));
@@ -70,10 +70,11 @@ final class QsdExport implements AutoCloseable {
         return export;
     }
 
-    private static boolean isSocket(Path path) {
+    /** Whether the back-end listens: its socket file exists from bind(), before listen(). */
+    private static boolean isListening(Path path) {
         try {
-            return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isOther();
-        } catch (IOException e) {
+            return UnixListeners.isListening(path);
+        } catch (LinuxException e) {
             return false;
         }
     }
